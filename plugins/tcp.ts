@@ -1,0 +1,54 @@
+import { connect } from 'node:net';
+import { defineCheck } from '../src/core/define.js';
+import { InvalidOptionError } from '../src/core/errors.js';
+import type { Check, CheckOptions } from '../src/core/types.js';
+
+/** Options of {@link tcpCheck}. */
+export interface TcpCheckOptions extends CheckOptions {
+  /** Host name or address. */
+  host: string;
+  /** TCP port, 1-65535. */
+  port: number;
+  /** Check name. Default `tcp`. */
+  name?: string;
+}
+
+/**
+ * Opens a TCP connection and closes it at once. The socket is destroyed when the check's signal aborts.
+ * @throws InvalidOptionError for a missing host or a port outside 1-65535.
+ */
+export function tcpCheck(options: TcpCheckOptions): Check {
+  const host = options?.host;
+  const port = options?.port;
+  if (typeof host !== 'string' || host.length === 0) {
+    throw new InvalidOptionError(`tcpCheck(): Expected \`host\` to be a non-empty string, got \`${String(host)}\``);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidOptionError(`tcpCheck(): Expected \`port\` to be an integer in 1-65535, got \`${String(port)}\``);
+  }
+  return defineCheck(
+    'tcpCheck',
+    options,
+    { name: 'tcp' },
+    {
+      run(signal) {
+        return new Promise<void>((resolve, reject) => {
+          const socket = connect({ host, port });
+          const onAbort = () => {
+            socket.destroy();
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          const done = (err?: Error) => {
+            signal.removeEventListener('abort', onAbort);
+            socket.destroy();
+            if (err) reject(err);
+            else resolve();
+          };
+          socket.once('connect', () => done());
+          socket.once('error', done);
+        });
+      },
+    },
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * Every error probekit creates carries a stable `code`, so callers can branch on it
+ * without parsing messages. The codes live in one table.
+ */
+export const codes = {
+  INVALID_OPTION: 'PROBEKIT_ERR_OPTION_INVALID',
+  DUPLICATE_CHECK: 'PROBEKIT_ERR_CHECK_DUPLICATE',
+  CHECK_TIMEOUT: 'PROBEKIT_ERR_CHECK_TIMEOUT',
+  CHECK_PENDING: 'PROBEKIT_ERR_CHECK_PENDING',
+  CHECK_FAILED: 'PROBEKIT_ERR_CHECK_FAILED',
+  STOPPED: 'PROBEKIT_ERR_REGISTRY_STOPPED',
+  SHUTDOWN_TIMEOUT: 'PROBEKIT_ERR_SHUTDOWN_TIMEOUT',
+} as const;
+
+/** Code of a {@link ProbekitError}. */
+export type ProbekitErrorCode = (typeof codes)[keyof typeof codes];
+
+/** Base class of every error probekit throws or records. */
+export class ProbekitError extends Error {
+  override name = 'ProbekitError';
+  /** Stable machine-readable code, `PROBEKIT_ERR_<AREA>_<WHAT>`. */
+  readonly code: ProbekitErrorCode;
+
+  constructor(code: ProbekitErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** An option passed to probekit has a wrong type or value. Thrown at registration. */
+export class InvalidOptionError extends ProbekitError {
+  override name = 'InvalidOptionError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(codes.INVALID_OPTION, message, options);
+  }
+}
+
+/** A check with the same name is already registered. */
+export class DuplicateCheckError extends ProbekitError {
+  override name = 'DuplicateCheckError';
+  constructor(checkName: string) {
+    super(codes.DUPLICATE_CHECK, `A check named \`${checkName}\` is already registered`);
+  }
+}
+
+/** A check run did not settle within its `timeout`; its signal was aborted with this error. */
+export class CheckTimeoutError extends ProbekitError {
+  override name = 'CheckTimeoutError';
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(codes.CHECK_TIMEOUT, `timed out after ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A run was due while an earlier, timed-out run of the same check had still not settled. */
+export class CheckPendingError extends ProbekitError {
+  override name = 'CheckPendingError';
+  constructor() {
+    super(codes.CHECK_PENDING, 'previous run still pending');
+  }
+}
+
+/** A check failed with something that was not an Error (a thrown string, a sync throw of garbage, ...). */
+export class CheckFailedError extends ProbekitError {
+  override name = 'CheckFailedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(codes.CHECK_FAILED, message, options);
+  }
+}
+
+/** The registry was stopped and cannot take new checks. */
+export class RegistryStoppedError extends ProbekitError {
+  override name = 'RegistryStoppedError';
+  constructor(what: string) {
+    super(codes.STOPPED, `Cannot ${what}: the health registry has been stopped`);
+  }
+}
+
+/** True for any error created by probekit, even across two copies of the package (falls back to `name`). */
+export function isProbekitError(value: unknown): value is ProbekitError {
+  if (value instanceof ProbekitError) return true;
+  if (!(value instanceof Error)) return false;
+  const code: unknown = (value as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('PROBEKIT_ERR_');
+}
+
+/** Turns anything thrown into an Error, wrapping non-Errors so that no caller ever sees a bare string. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return new CheckFailedError(`non-error thrown: ${text}`, { cause: value });
+}

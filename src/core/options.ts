@@ -1,0 +1,202 @@
+import { InvalidOptionError } from './errors.js';
+import type { Check, CheckOptions, Probe, Timers } from './types.js';
+import { PROBES } from './types.js';
+
+/** A check after validation: every setting present, nothing left to default. */
+export interface NormalizedCheck {
+  readonly name: string;
+  readonly run: Check['run'];
+  readonly close: (() => void | Promise<void>) | undefined;
+  readonly probes: readonly Probe[];
+  readonly live: boolean;
+  readonly ready: boolean;
+  /** Listed `startup` explicitly (otherwise critical ready checks gate startup, see aggregate). */
+  readonly startup: boolean;
+  readonly critical: boolean;
+  readonly interval: number;
+  readonly timeout: number;
+  readonly failureThreshold: number;
+  readonly successThreshold: number;
+  readonly fatal: (error: Error) => boolean;
+}
+
+/** Default check settings. */
+export const CHECK_DEFAULTS = Object.freeze({
+  probes: Object.freeze(['ready'] as Probe[]),
+  critical: true,
+  interval: 5000,
+  timeout: 2000,
+  failureThreshold: 3,
+  successThreshold: 1,
+});
+
+const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
+const MAX_TIMER_MS = 2_147_483_647;
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * The default `fatal` classifier: connection refused, host not found, host or network unreachable.
+ * Looks through `cause` chains and AggregateErrors (Node's happy-eyeballs connect and `fetch` wrap the code there).
+ */
+export function isConnectionError(error: Error): boolean {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number): boolean => {
+    if (e === null || typeof e !== 'object' || seen.has(e) || depth > 5) return false;
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    const inner = (e as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && inner.some((x) => visit(x, depth + 1))) return true;
+    return visit((e as { cause?: unknown }).cause, depth + 1);
+  };
+  return visit(error, 0);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'function') return '[function]';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function fail(where: string, option: string, expected: string, value: unknown): never {
+  throw new InvalidOptionError(`${where}Expected \`${option}\` to be ${expected}, got \`${show(value)}\``);
+}
+
+function positiveInt(where: string, option: string, value: unknown, max = MAX_TIMER_MS): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    fail(where, option, `a positive integer${max === MAX_TIMER_MS ? ` <= ${max}` : ''}`, value);
+  }
+  return value;
+}
+
+function validateProbes(where: string, value: unknown): readonly Probe[] {
+  if (!Array.isArray(value) || value.length === 0)
+    fail(where, 'probes', "a non-empty array of 'live' | 'ready' | 'startup'", value);
+  for (const p of value) {
+    if (!PROBES.includes(p as Probe)) fail(where, 'probes', "a non-empty array of 'live' | 'ready' | 'startup'", value);
+  }
+  return Object.freeze([...new Set(value as Probe[])]);
+}
+
+const KNOWN_CHECK_KEYS = new Set([
+  'name',
+  'run',
+  'close',
+  'probes',
+  'critical',
+  'interval',
+  'timeout',
+  'failureThreshold',
+  'successThreshold',
+  'fatal',
+]);
+
+/**
+ * Validates the shared `defaults` once. Unknown keys are rejected so that a typo (`intervall`) is not silently ignored.
+ * @throws InvalidOptionError
+ */
+export function normalizeDefaults(input: unknown): Readonly<CheckOptions> {
+  if (input === undefined) return Object.freeze({});
+  if (input === null || typeof input !== 'object') fail('', 'defaults', 'an object', input);
+  const d = input as CheckOptions;
+  for (const key of Object.keys(d)) {
+    if (!KNOWN_CHECK_KEYS.has(key) || key === 'name' || key === 'run' || key === 'close') {
+      throw new InvalidOptionError(`Unknown option \`defaults.${key}\``);
+    }
+  }
+  const given = stripUndefined(d);
+  // Validate through a dummy check so the same rules apply; only the keys the user gave are kept.
+  normalizeCheck({ ...given, name: 'defaults', run: async () => {} }, {}, '`defaults`: ');
+  return Object.freeze(given);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/**
+ * Validates one check against the defaults and returns a frozen copy. Never writes to `input`.
+ * @throws InvalidOptionError for a bad name, a missing `run`, a non-positive-integer number, `timeout >= interval`, ...
+ */
+export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>, prefix?: string): NormalizedCheck {
+  if (input === null || typeof input !== 'object') fail('', 'check', 'an object with `name` and `run`', input);
+  const c = input as Partial<Check>;
+  if (typeof c.name !== 'string' || !NAME_RE.test(c.name) || c.name.length > 128) {
+    fail('', 'name', 'a string matching [a-z0-9][a-z0-9._-]* (at most 128 characters)', c.name);
+  }
+  const where = prefix ?? `check \`${c.name}\`: `;
+  for (const key of Object.keys(c)) {
+    if (!KNOWN_CHECK_KEYS.has(key)) throw new InvalidOptionError(`${where}Unknown option \`${key}\``);
+  }
+  if (typeof c.run !== 'function') fail(where, 'run', 'a function (signal) => Promise', c.run);
+  if (c.close !== undefined && typeof c.close !== 'function') fail(where, 'close', 'a function', c.close);
+  const probes = validateProbes(where, c.probes ?? defaults.probes ?? CHECK_DEFAULTS.probes);
+  const critical = c.critical ?? defaults.critical ?? CHECK_DEFAULTS.critical;
+  if (typeof critical !== 'boolean') fail(where, 'critical', 'a boolean', critical);
+  const interval = positiveInt(where, 'interval', c.interval ?? defaults.interval ?? CHECK_DEFAULTS.interval);
+  // An unset timeout follows a short interval down (interval 1000 -> timeout 500), so that `interval` alone is valid.
+  const timeout = positiveInt(
+    where,
+    'timeout',
+    c.timeout ?? defaults.timeout ?? Math.min(CHECK_DEFAULTS.timeout, Math.max(1, Math.floor(interval / 2))),
+  );
+  if (timeout >= interval) {
+    throw new InvalidOptionError(`${where}Expected \`timeout\` to be < \`interval\` (${interval}), got \`${timeout}\``);
+  }
+  const failureThreshold = positiveInt(where, 'failureThreshold', c.failureThreshold ?? defaults.failureThreshold ?? 3, 1000);
+  const successThreshold = positiveInt(where, 'successThreshold', c.successThreshold ?? defaults.successThreshold ?? 1, 1000);
+  const fatal = c.fatal ?? defaults.fatal ?? isConnectionError;
+  if (typeof fatal !== 'function') fail(where, 'fatal', 'a function (error) => boolean', fatal);
+  const run = c.run;
+  const close = c.close;
+  return Object.freeze({
+    name: c.name,
+    // Bound to the check object so that methods using `this` keep working.
+    run: (signal: AbortSignal) => run.call(c, signal),
+    close: close ? () => close.call(c) : undefined,
+    probes,
+    live: probes.includes('live'),
+    ready: probes.includes('ready'),
+    startup: probes.includes('startup'),
+    critical,
+    interval,
+    timeout,
+    failureThreshold,
+    successThreshold,
+    fatal,
+  });
+}
+
+/** Resolves the timers lazily from the globals, so that fake timers installed later still apply. */
+export const realTimers: Timers = Object.freeze({
+  setTimeout: (fn: () => void, ms: number) => {
+    const t = globalThis.setTimeout(fn, ms);
+    // Probe timers must never keep the process alive (no leaked handle after close()).
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h: unknown) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+});
+
+/** Validates a `timers` override. */
+export function normalizeTimers(input: unknown): Timers {
+  if (input === undefined) return realTimers;
+  const t = input as Partial<Timers>;
+  if (
+    t === null ||
+    typeof t !== 'object' ||
+    typeof t.setTimeout !== 'function' ||
+    typeof t.clearTimeout !== 'function' ||
+    typeof t.now !== 'function'
+  ) {
+    fail('', 'timers', 'an object with setTimeout, clearTimeout and now', input);
+  }
+  return t as Timers;
+}

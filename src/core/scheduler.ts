@@ -1,0 +1,169 @@
+import { CheckFailedError, CheckPendingError, CheckTimeoutError, toError } from './errors.js';
+import type { NormalizedCheck } from './options.js';
+import type { Outcome } from './state.js';
+import type { CheckDetails, Timers } from './types.js';
+
+/** Reason given to a run's signal when the registry stops while it is running. */
+export class StoppedReason extends Error {
+  override name = 'AbortError';
+  constructor() {
+    super('health registry stopped');
+  }
+}
+
+/**
+ * Runs one check on its own timer: one run at a time, a timeout that aborts the run's signal,
+ * and a re-armed (never interval) timer so a slow run can not pile up runs behind it.
+ * The runner owns the only timers and AbortControllers of the core.
+ */
+export class CheckRunner {
+  /** A run that timed out and has still not settled; while set, due runs fail with {@link CheckPendingError}. */
+  private abandoned: Promise<unknown> | null = null;
+  private timer: unknown = null;
+  private current: AbortController | null = null;
+  private active = false;
+  /** Number of runs started (the pending-failure ticks not included). */
+  runs = 0;
+
+  constructor(
+    readonly check: NormalizedCheck,
+    private readonly timers: Timers,
+    private readonly onOutcome: (outcome: Outcome) => void,
+  ) {}
+
+  /** True while a run (or an abandoned, timed-out run) has not settled. */
+  get busy(): boolean {
+    return this.current !== null || this.abandoned !== null;
+  }
+
+  /** Starts the schedule: the first run after `delay` ms (default at once). */
+  start(delay = 0): void {
+    if (this.active) return;
+    this.active = true;
+    this.arm(delay);
+  }
+
+  /** Stops the schedule and aborts the run in progress; its result is dropped. */
+  stop(): void {
+    this.active = false;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.current?.abort(new StoppedReason());
+    this.current = null;
+  }
+
+  /** Resolves once the abandoned (timed-out) run, if any, has settled, or after `ms`. For shutdown and tests. */
+  async settled(): Promise<void> {
+    if (this.abandoned) await this.abandoned;
+  }
+
+  private arm(ms: number): void {
+    if (!this.active) return;
+    this.timer = this.timers.setTimeout(() => this.tick(), ms);
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (!this.active) return;
+    if (this.abandoned) {
+      // Never two runs in flight: the hung run still holds whatever it holds (a connection, a socket).
+      this.onOutcome({ ok: false, durationMs: 0, error: new CheckPendingError(), fatal: false });
+      this.arm(this.check.interval);
+      return;
+    }
+    void this.execute().then((outcome) => {
+      if (!this.active || outcome === null) return;
+      this.onOutcome(outcome);
+      this.arm(this.check.interval);
+    });
+  }
+
+  private clock(): number {
+    return this.timers.monotonic ? this.timers.monotonic() : this.timers.now();
+  }
+
+  /** One run, raced against its timeout. Resolves with `null` when the registry stopped meanwhile. Never rejects. */
+  private execute(): Promise<Outcome | null> {
+    this.runs++;
+    const { check, timers } = this;
+    const ac = new AbortController();
+    this.current = ac;
+    const started = this.clock();
+    const run = invoke(check, ac.signal);
+    return new Promise<Outcome | null>((resolve) => {
+      let done = false;
+      const finish = (result: { ok: true; details: CheckDetails | null } | { ok: false; error: Error }) => {
+        if (done) return;
+        done = true;
+        timers.clearTimeout(timeoutHandle);
+        ac.signal.removeEventListener('abort', onAbort);
+        if (this.current === ac) this.current = null;
+        if (ac.signal.aborted && ac.signal.reason instanceof StoppedReason) return resolve(null);
+        const durationMs = round(this.clock() - started);
+        if (result.ok) return resolve({ ok: true, durationMs, details: result.details });
+        const error = result.error;
+        let fatal = false;
+        if (!(error instanceof CheckTimeoutError)) {
+          try {
+            fatal = check.fatal(error) === true;
+          } catch {
+            fatal = false; // A throwing classifier must not break the schedule.
+          }
+        }
+        resolve({ ok: false, durationMs, error, fatal });
+      };
+      // A check that ignores its signal still fails on time: the abort settles the race, not the check.
+      const onAbort = () => {
+        const reason = ac.signal.reason;
+        if (reason instanceof CheckTimeoutError && !done) {
+          this.abandoned = run;
+          const clear = () => {
+            if (this.abandoned === run) this.abandoned = null;
+          };
+          run.then(clear, clear);
+        }
+        finish({ ok: false, error: toError(reason) });
+      };
+      ac.signal.addEventListener('abort', onAbort, { once: true });
+      const timeoutHandle = timers.setTimeout(() => ac.abort(new CheckTimeoutError(check.timeout)), check.timeout);
+      run.then(
+        (value) => finish(interpret(value)),
+        (err: unknown) => finish({ ok: false, error: toError(err) }),
+      );
+    });
+  }
+}
+
+function round(ms: number): number {
+  return Math.max(0, Math.round(ms * 100) / 100);
+}
+
+/** Calls `run`, turning a synchronous throw or a non-promise into a rejected promise. The result always has a handler. */
+function invoke(check: NormalizedCheck, signal: AbortSignal): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = check.run(signal);
+  } catch (err) {
+    return Promise.reject(toError(err));
+  }
+  if (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function') ||
+    typeof (value as PromiseLike<unknown>).then !== 'function'
+  ) {
+    return Promise.reject(new CheckFailedError(`run() must return a promise, got ${value === null ? 'null' : typeof value}`));
+  }
+  return Promise.resolve(value as PromiseLike<unknown>);
+}
+
+/** Reads a resolved value: nothing, `true` or CheckDetails = success; `false` = failure; other fields are ignored. */
+function interpret(value: unknown): { ok: true; details: CheckDetails | null } | { ok: false; error: Error } {
+  if (value === false) return { ok: false, error: new CheckFailedError('check resolved false') };
+  if (value === null || typeof value !== 'object') return { ok: true, details: null };
+  const v = value as Record<string, unknown>;
+  const details: CheckDetails = {};
+  if (typeof v.observedValue === 'number' && Number.isFinite(v.observedValue)) details.observedValue = v.observedValue;
+  if (typeof v.observedUnit === 'string') details.observedUnit = v.observedUnit;
+  if (typeof v.output === 'string') details.output = v.output;
+  return { ok: true, details: Object.keys(details).length > 0 ? details : null };
+}

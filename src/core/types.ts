@@ -1,0 +1,77 @@
+/** The three probe endpoints. */
+export type Probe = 'live' | 'ready' | 'startup';
+
+/** The probes, in a fixed order. */
+export const PROBES: readonly Probe[] = Object.freeze(['live', 'ready', 'startup']);
+
+/** Optional detail a check can resolve with; it is shown in the probe body. */
+export interface CheckDetails {
+  /** A measurement, e.g. replication lag or event-loop delay. */
+  observedValue?: number;
+  /** Unit of `observedValue`, e.g. `ms`. */
+  observedUnit?: string;
+  /** Free text shown with the check (credentials in URLs are masked). */
+  output?: string;
+}
+
+/** What a check's `run` may return. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `async () => {}` returns Promise<void>, which must fit.
+export type CheckRunResult = Promise<void | CheckDetails | undefined | null | boolean>;
+
+/** Settings every check accepts; plugin factories take them too. */
+export interface CheckOptions {
+  /** Endpoints the check counts for. Default `['ready']`. */
+  probes?: readonly Probe[];
+  /** A failing non-critical check leaves the probe at 200 with status `warn`. Default `true`. */
+  critical?: boolean;
+  /** Milliseconds between the end of one run and the start of the next. Default 5000. */
+  interval?: number;
+  /** Milliseconds a run may take; then its signal is aborted and the run fails. Default 2000, must be < `interval`. */
+  timeout?: number;
+  /** Consecutive failures that turn the check `fail`. Default 3. */
+  failureThreshold?: number;
+  /** Consecutive successes that turn a failed check back to `pass`. Default 1. */
+  successThreshold?: number;
+  /**
+   * Classifies an error as fatal: the check fails at once, ignoring `failureThreshold`.
+   * Default {@link isConnectionError}: ECONNREFUSED, ENOTFOUND, EHOSTUNREACH, ENETUNREACH.
+   */
+  fatal?: (error: Error) => boolean;
+}
+
+/** A dependency check: a name, a function that resolves when healthy, and its settings. */
+export interface Check extends CheckOptions {
+  /** Unique name, `[a-z0-9][a-z0-9._-]*`. */
+  name: string;
+  /**
+   * One attempt. Resolve (with nothing or {@link CheckDetails}) = success; reject = failure.
+   * Resolving with `false` counts as a failure too. Stop work when `signal` aborts.
+   */
+  run(signal: AbortSignal): CheckRunResult;
+  /** Releases what the check created itself (never the app's own client). Called when the registry stops. */
+  close?(): void | Promise<void>;
+}
+
+/** Per-check state as the state machine keeps it. */
+export type CheckStatus = 'unknown' | 'pass' | 'fail';
+
+/** Injected clock and timers, so that tests can drive the scheduler with fake timers. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Wall clock in ms since the epoch. */
+  now(): number;
+  /** Monotonic clock for durations (`performance.now`); `now` is used when absent. */
+  monotonic?(): number;
+}
+
+/** A state change of one check, emitted as the `transition` event. */
+export interface TransitionEvent {
+  name: string;
+  from: CheckStatus;
+  to: CheckStatus;
+  critical: boolean;
+  durationMs: number;
+  error?: Error;
+  at: number;
+}

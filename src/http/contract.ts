@@ -1,0 +1,144 @@
+import { type Format, JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
+import { InvalidOptionError } from '../core/errors.js';
+import type { Health } from '../core/health.js';
+import type { Probe } from '../core/types.js';
+import { PROBES } from '../core/types.js';
+
+/** Who may see the error text of failing checks. A function gets the framework's request object. */
+export type DetailsOption<Req = unknown> = 'never' | 'always' | ((request: Req) => boolean);
+
+/** HTTP options shared by every adapter (Fastify plugin, Express router, node:http layer). */
+export interface HttpOptions<Req = unknown> {
+  /** Path of each probe; `false` turns one off. Default `/live`, `/ready`, `/startup`. */
+  paths?: Partial<Record<Probe, string | false>>;
+  /** Prefix before every path, e.g. `/health`. Default none. */
+  prefix?: string;
+  /** Show failing checks' error text. Default `'never'` (bodies say `reason withheld`). */
+  details?: DetailsOption<Req>;
+}
+
+/** HTTP options after validation. */
+export interface NormalizedHttp<Req = unknown> {
+  /** Enabled probes with their full path (prefix included). */
+  readonly routes: readonly { readonly probe: Probe; readonly path: string }[];
+  readonly details: DetailsOption<Req>;
+  /** Probe by exact full path, for the node:http layer. */
+  readonly byPath: ReadonlyMap<string, Probe>;
+}
+
+/** A request as the contract reads it, whatever the framework. */
+export interface ProbeRequest {
+  /** The check name of a `/<probe>/<name>` path. */
+  check?: string | undefined;
+  verbose: boolean;
+  exclude: readonly string[];
+  accept: string | undefined;
+}
+
+const DEFAULT_PATHS: Record<Probe, string> = { live: '/live', ready: '/ready', startup: '/startup' };
+const PATH_RE = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
+
+function checkPath(option: string, value: unknown, allowEmpty: boolean): string {
+  if (typeof value === 'string' && ((allowEmpty && value === '') || PATH_RE.test(value))) return value;
+  throw new InvalidOptionError(
+    `Expected \`${option}\` to be a path like \`/${option === 'prefix' ? 'health' : 'ready'}\` (leading slash, no trailing slash, no query), got \`${JSON.stringify(value)}\``,
+  );
+}
+
+/**
+ * Validates the HTTP options once, at registration.
+ * @throws InvalidOptionError for a malformed path or prefix, an unknown probe key, two probes on one path, or a bad `details`.
+ */
+export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): NormalizedHttp<Req> {
+  const prefix = checkPath('prefix', input.prefix ?? '', true);
+  const paths = input.paths ?? {};
+  if (paths === null || typeof paths !== 'object') throw new InvalidOptionError('Expected `paths` to be an object');
+  for (const key of Object.keys(paths)) {
+    if (!PROBES.includes(key as Probe))
+      throw new InvalidOptionError(`Unknown probe \`paths.${key}\`; expected live, ready or startup`);
+  }
+  const routes: { probe: Probe; path: string }[] = [];
+  const byPath = new Map<string, Probe>();
+  for (const probe of PROBES) {
+    const p = paths[probe] ?? DEFAULT_PATHS[probe];
+    if (p === false) continue;
+    const path = prefix + checkPath(`paths.${probe}`, p, false);
+    if (byPath.has(path)) throw new InvalidOptionError(`Two probes share the path \`${path}\``);
+    byPath.set(path, probe);
+    routes.push({ probe, path });
+  }
+  const details = input.details ?? 'never';
+  if (details !== 'never' && details !== 'always' && typeof details !== 'function') {
+    throw new InvalidOptionError(`Expected \`details\` to be 'never', 'always' or a function, got \`${String(details)}\``);
+  }
+  return Object.freeze({ routes: Object.freeze(routes), details, byPath });
+}
+
+function truthyFlag(value: unknown): boolean {
+  if (Array.isArray(value)) value = value[value.length - 1];
+  return value !== undefined && value !== 'false' && value !== '0';
+}
+
+function names(value: unknown): string[] {
+  if (typeof value === 'string') return value.length > 0 ? [value] : [];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return []; // An object from an "extended" query parser is not a name: ignored, never a crash.
+}
+
+/** Reads `verbose` and `exclude` from a framework's parsed query object. */
+export function fromQueryObject(query: unknown): { verbose: boolean; exclude: string[] } {
+  if (query === null || typeof query !== 'object') return { verbose: false, exclude: [] };
+  const q = query as Record<string, unknown>;
+  return { verbose: truthyFlag(q.verbose), exclude: names(q.exclude) };
+}
+
+/** Reads `verbose` and `exclude` from a raw query string (without `?`), for the node:http layer. */
+export function fromSearch(search: string): { verbose: boolean; exclude: string[] } {
+  if (search.length === 0) return { verbose: false, exclude: [] };
+  const params = new URLSearchParams(search);
+  const verbose = params.has('verbose') && truthyFlag(params.getAll('verbose'));
+  return { verbose, exclude: params.getAll('exclude').filter((n) => n.length > 0) };
+}
+
+/** Picks the body format: `?verbose` gives text; `Accept: application/health+json` the IETF draft shape; else JSON. */
+export function negotiate(verbose: boolean, accept: string | undefined): Format {
+  if (verbose) return 'text';
+  if (accept !== undefined && accept.length > 20 && accept.toLowerCase().includes('application/health+json'))
+    return 'health+json';
+  return 'json';
+}
+
+/** Evaluates the `details` option for one request. A throwing predicate means no details. */
+export function detailsFor<Req>(option: DetailsOption<Req>, request: Req): boolean {
+  if (option === 'never') return false;
+  if (option === 'always') return true;
+  try {
+    return option(request) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The whole HTTP contract: a probe request in, a response out. Adapters only translate to and from this. */
+export function respond<Req>(
+  health: Health,
+  http: NormalizedHttp<Req>,
+  probe: Probe,
+  req: ProbeRequest,
+  request: Req,
+): ProbeResponse {
+  const format = negotiate(req.verbose, req.accept);
+  const details = detailsFor(http.details, request);
+  if (req.check === undefined && req.exclude.length === 0) return health.report(probe, { format, details });
+  return health.report(probe, { check: req.check, exclude: req.exclude, format, details });
+}
+
+/** Answer for a path under a probe that is not `/<probe>/<name>` (e.g. `/ready/a/b`). */
+export function badPath(): ProbeResponse {
+  return {
+    statusCode: 404,
+    status: 'error',
+    headers: JSON_HEADERS,
+    body: '{"status":"error","error":"Not Found","message":"Unknown probe path"}',
+  };
+}

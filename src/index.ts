@@ -1,0 +1,29 @@
+export type { Format, HealthStatus, ProbeResponse } from './core/aggregate.js';
+export type { ProbekitErrorCode } from './core/errors.js';
+export {
+  CheckFailedError,
+  CheckPendingError,
+  CheckTimeoutError,
+  codes,
+  DuplicateCheckError,
+  InvalidOptionError,
+  isProbekitError,
+  ProbekitError,
+  RegistryStoppedError,
+} from './core/errors.js';
+export type { CheckSnapshot, HealthOptions, HealthSnapshot, Logger, ReportQuery } from './core/health.js';
+export { createHealth, Health } from './core/health.js';
+export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
+export { sanitizeText } from './core/sanitize.js';
+export type {
+  Check,
+  CheckDetails,
+  CheckOptions,
+  CheckRunResult,
+  CheckStatus,
+  Probe,
+  Timers,
+  TransitionEvent,
+} from './core/types.js';
+export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
+export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';
