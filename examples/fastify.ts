@@ -26,6 +26,10 @@ await app.register(probekit, {
   ],
   // Error text only for local callers: health URLs are often public.
   details: (request) => request.ip === '127.0.0.1' || request.ip === '::1',
+  shutdown: {
+    delay: Number(process.env.SHUTDOWN_DELAY ?? 0),
+    timeout: Number(process.env.SHUTDOWN_TIMEOUT ?? 25_000),
+  },
 });
 app.get('/', async () => ({ hello: 'world' }));
 app.get('/slow', async (request) => {

@@ -1,5 +1,9 @@
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server } from 'node:http';
 import { pino } from 'pino';
+import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
+import { ServerTracker } from '../http/drain.js';
+import { handleProbe, splitUrl } from '../http/node.js';
 import {
   aggregate,
   type Format,
@@ -16,6 +20,13 @@ import { DuplicateCheckError, InvalidOptionError, RegistryStoppedError, toError 
 import { type NormalizedCheck, normalizeCheck, normalizeDefaults, normalizeTimers } from './options.js';
 import { describeError } from './sanitize.js';
 import { CheckRunner } from './scheduler.js';
+import {
+  type NormalizedShutdown,
+  normalizeShutdown,
+  runShutdown,
+  type ShutdownOptions,
+  type ShutdownResult,
+} from './shutdown.js';
 import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
 import type { Check, CheckOptions, Probe, Timers, TransitionEvent } from './types.js';
 import { PROBES } from './types.js';
@@ -40,6 +51,14 @@ export interface HealthOptions {
   timers?: Timers;
   /** How long a check's `close` hook may take when the registry stops, in ms. Default 5000. */
   closeTimeout?: number;
+  /** The graceful shutdown on SIGTERM/SIGINT (see {@link ShutdownOptions}); `false` turns it off. Default on. */
+  shutdown?: ShutdownOptions | false;
+}
+
+/** Options of {@link Health.attach}. */
+export interface AttachOptions extends HttpOptions<IncomingMessage> {
+  /** Answer the probe paths on the server's `request` event, before the app (Express, ...) sees them. Default false. */
+  serveProbes?: boolean;
 }
 
 /** What {@link Health.report} is asked for. */
@@ -104,7 +123,20 @@ export class Health extends EventEmitter {
   private stopped = false;
   private latched = false;
   /** Set by the shutdown sequence; readiness fails from then on. */
-  protected shuttingDown = false;
+  private shuttingDown = false;
+  private readonly shutdownCfg: NormalizedShutdown;
+  private shutdownPromise: Promise<ShutdownResult> | null = null;
+  private readonly trackers: ServerTracker[] = [];
+  private readonly hooks: { name: string; fn: () => unknown }[] = [];
+  private signalsOn = false;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.shutdownPromise) {
+      this.logger.warn({ signal }, 'probekit: second signal during shutdown, exiting now');
+      if (this.shutdownCfg.exit) process.exit(1);
+      return;
+    }
+    void this.shutdown(signal);
+  };
   /** Bumped on every change; a cached response is valid while its version matches. */
   private version = 0;
   private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
@@ -123,6 +155,7 @@ export class Health extends EventEmitter {
       throw new InvalidOptionError(`Expected \`closeTimeout\` to be a positive integer, got \`${String(closeTimeout)}\``);
     }
     this.closeTimeout = closeTimeout;
+    this.shutdownCfg = normalizeShutdown(options.shutdown);
     this.logger = options.logger ?? pino({ name: 'probekit' });
     if (options.checks !== undefined && !Array.isArray(options.checks)) {
       throw new InvalidOptionError('Expected `checks` to be an array of checks');
@@ -177,6 +210,86 @@ export class Health extends EventEmitter {
     this.running = true;
     for (const e of this.entries.values()) e.runner.start();
     this.updateLatch();
+    if (this.shutdownCfg.enabled && !this.signalsOn) {
+      this.signalsOn = true;
+      for (const sig of this.shutdownCfg.signals) process.on(sig, this.onSignal);
+    }
+  }
+
+  /**
+   * Adds a cleanup hook for the shutdown sequence (close your pools here). Hooks run in reverse order of
+   * registration, each bounded by `shutdown.hookTimeout`; one that throws or hangs is logged and the others still run.
+   * @param name Shown in the logs. Default: the function's name.
+   */
+  onShutdown(fn: () => unknown, name?: string): this {
+    if (typeof fn !== 'function') throw new InvalidOptionError(`Expected a function, got \`${String(fn)}\``);
+    this.hooks.push({ name: name ?? (fn.name || `#${this.hooks.length + 1}`), fn });
+    return this;
+  }
+
+  /**
+   * Runs the shutdown sequence: readiness 503 at once, `delay`, drain the attached servers, cleanup hooks,
+   * stop the checks, then `process.exit` (unless `shutdown.exit` is false). Calling it again returns the same promise.
+   */
+  shutdown(trigger = 'manual'): Promise<ShutdownResult> {
+    if (this.shutdownPromise) return this.shutdownPromise;
+    const host = {
+      logger: this.logger,
+      timers: this.timers,
+      markShuttingDown: () => this.markShuttingDown(),
+      trackers: () => this.trackers,
+      hooks: () => this.hooks,
+      bounded: (what: string, fn: () => unknown, ms: number) => this.bounded(what, fn, ms),
+      stopChecks: () => this.stop(),
+    };
+    this.shutdownPromise = runShutdown(host, this.shutdownCfg, trigger).then((result) => {
+      this.removeSignals();
+      if (this.shutdownCfg.exit) process.exit(result.code);
+      return result;
+    });
+    return this.shutdownPromise;
+  }
+
+  /**
+   * Wires a node:http(s) server into the shutdown sequence (step 3, the drain). With `serveProbes: true` it also
+   * answers the probe paths itself, before any framework: attach after the app's request handler is set
+   * (`http.createServer(app)`), so that the handler can be wrapped. Returns a function that undoes it.
+   * @throws InvalidOptionError for bad HTTP options.
+   */
+  attach(server: Server, options: AttachOptions = {}): () => void {
+    if (server === null || typeof server !== 'object' || typeof (server as Server).listeners !== 'function') {
+      throw new InvalidOptionError('Expected `server` to be a node:http or node:https server');
+    }
+    const tracker = new ServerTracker(server);
+    this.trackers.push(tracker);
+    let unwrap = () => {};
+    if (options.serveProbes === true) {
+      const http = normalizeHttpOptions<IncomingMessage>(options);
+      const app = server.listeners('request').filter((l) => l !== tracker.listener) as ((...args: unknown[]) => void)[];
+      for (const l of app) server.removeListener('request', l);
+      const dispatch = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
+        const [path, search] = splitUrl(req.url);
+        if (handleProbe(this, http, req, res, path, search)) return;
+        for (const l of app) l.call(server, req, res);
+      };
+      server.on('request', dispatch);
+      unwrap = () => {
+        server.removeListener('request', dispatch);
+        for (const l of app) server.on('request', l);
+      };
+    }
+    return () => {
+      unwrap();
+      tracker.detach();
+      const i = this.trackers.indexOf(tracker);
+      if (i !== -1) this.trackers.splice(i, 1);
+    };
+  }
+
+  private removeSignals(): void {
+    if (!this.signalsOn) return;
+    this.signalsOn = false;
+    for (const sig of this.shutdownCfg.signals) process.removeListener(sig, this.onSignal);
   }
 
   /** True after `start()` and before `stop()`. */
@@ -197,6 +310,8 @@ export class Health extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     this.running = false;
+    // During a shutdown the listeners stay until it ends: a second signal must still exit at once.
+    if (!this.shuttingDown) this.removeSignals();
     for (const e of this.entries.values()) e.runner.stop();
     const closers = [...this.entries.values()].filter((e) => e.check.close !== undefined).reverse();
     for (const e of closers) {
@@ -287,7 +402,7 @@ export class Health extends EventEmitter {
   }
 
   /** Marks the registry as shutting down: readiness answers 503 `shutting down` from now on. */
-  protected markShuttingDown(): void {
+  private markShuttingDown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.changed();

@@ -53,11 +53,16 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       ...(opts.defaults !== undefined && { defaults: opts.defaults }),
       ...(opts.timers !== undefined && { timers: opts.timers }),
       ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
+      ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
       logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
     });
   if (!(health instanceof Health)) throw new TypeError('Expected `health` to be a Health created by createHealth()');
 
   app.decorate('health', health);
+  // The shutdown sequence drains app.server itself (Fastify's close() would answer 503 to requests still arriving),
+  // then closes the app as its last hook, which runs the app's own onClose hooks (pools, ...).
+  const detach = health.attach(app.server);
+  health.onShutdown(() => app.close(), 'fastify close');
   await app.register(async (routes) => {
     for (const { probe, path } of http.routes) {
       const handler = makeHandler(health, http, probe);
@@ -69,6 +74,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
     health.start();
   });
   app.addHook('onClose', async () => {
+    detach();
     await health.stop();
   });
 };

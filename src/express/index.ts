@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+import express, { type Request, type Response, type Router } from 'express';
+import { Health } from '../core/health.js';
+import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
+import { handleProbe, splitUrl } from '../http/node.js';
+
+/** Options of {@link probekitExpress}: the HTTP options of the contract. */
+export type ProbekitExpressOptions = HttpOptions<Request>;
+
+/**
+ * An Express (4 or 5) router serving the probekit HTTP contract: GET and HEAD on `/live`, `/ready`, `/startup`
+ * and `/<probe>/<name>`, exactly as the Fastify plugin does. Mount it with `app.use(router)` (or under a path).
+ * The answer is written on the raw response (no ETag, no 304). For the graceful shutdown's drain, also call
+ * `health.attach(server)`; for probes that skip the app's middleware, `health.attach(server, { serveProbes: true })`.
+ * @throws InvalidOptionError for bad HTTP options; TypeError when `health` is not a Health.
+ */
+export function probekitExpress(health: Health, options: ProbekitExpressOptions = {}): Router {
+  if (!(health instanceof Health)) throw new TypeError('Expected `health` to be a Health created by createHealth()');
+  const http = normalizeHttpOptions<IncomingMessage>(options as HttpOptions<IncomingMessage>);
+  const router = express.Router();
+  // One middleware rather than one route per path: the probe paths are matched by the same code as the
+  // node:http layer, so the two can not drift apart (and Express 4 and 5 path syntaxes do not matter).
+  router.use((req: Request, res: Response, next: (err?: unknown) => void) => {
+    const [path, search] = splitUrl(req.url);
+    if (!handleProbe(health, http, req, res, path, search)) next();
+  });
+  return router;
+}
+
+export default probekitExpress;
+export { createHealth, Health } from '../core/health.js';
