@@ -16,12 +16,16 @@ export class ServerTracker {
   private readonly inFlight = new Set<ServerResponse>();
   private draining = false;
   private closed: Promise<void> | null = null;
+  private idleWaiters: (() => void)[] = [];
   /** The `request` listener it added (so that `attach` can tell it from the app's). */
   readonly listener = (req: IncomingMessage, res: ServerResponse) => {
     if (this.draining) markClose(res);
     this.inFlight.add(res);
     const done = () => {
       this.inFlight.delete(res);
+      if (this.inFlight.size === 0 && this.idleWaiters.length > 0) {
+        for (const w of this.idleWaiters.splice(0)) w();
+      }
       // Node keeps a socket whose response went out with keep-alive; once draining, no socket may idle.
       if (this.draining) setImmediate(() => this.server.closeIdleConnections?.());
     };
@@ -61,12 +65,8 @@ export class ServerTracker {
   }
 
   private waitIdle(resolve: () => void): void {
-    if (this.inFlight.size === 0) return resolve();
-    const check = () => {
-      if (this.inFlight.size === 0) resolve();
-      else setTimeout(check, 10).unref();
-    };
-    check();
+    if (this.inFlight.size === 0) resolve();
+    else this.idleWaiters.push(resolve);
   }
 
   /** What is still open, for the log of a cut-short drain. */
