@@ -1,0 +1,52 @@
+// An app for the shutdown tests, on Fastify or Express (FRAMEWORK), with cleanup hooks that behave as told by env.
+import { createServer } from 'node:http';
+import express from 'express';
+import Fastify from 'fastify';
+import { createHealth } from '../../src/core/health.js';
+import probekit from '../../src/fastify/index.js';
+
+const env = process.env;
+const shutdown = {
+  delay: Number(env.SHUTDOWN_DELAY ?? 0),
+  timeout: Number(env.SHUTDOWN_TIMEOUT ?? 25_000),
+  hookTimeout: Number(env.HOOK_TIMEOUT ?? 5000),
+};
+const checks = [{ name: 'ok', run: async () => {}, interval: 1000 }];
+const port = Number(env.PORT);
+
+function hooks(health: ReturnType<typeof createHealth>) {
+  health.onShutdown(() => health.logger.info({ hook: 'first' }, 'hook first ran'), 'first-registered');
+  if (env.HANG_HOOK === '1') health.onShutdown(() => new Promise(() => {}), 'hanging-hook');
+  if (env.THROW_HOOK === '1') {
+    health.onShutdown(() => {
+      throw new Error('hook blew up');
+    }, 'throwing-hook');
+  }
+  health.onShutdown(() => health.logger.info({ hook: 'last' }, 'hook last ran'), 'last-registered');
+}
+
+if (env.FRAMEWORK === 'express') {
+  const health = createHealth({ checks, shutdown });
+  const app = express();
+  app.get('/', (_req, res) => {
+    res.json({ hello: 'world' });
+  });
+  app.get('/slow', (req, res) => {
+    setTimeout(() => res.json({ slow: true }), Number(req.query.ms ?? 2000));
+  });
+  const server = createServer(app);
+  health.attach(server, { serveProbes: true });
+  hooks(health);
+  health.start();
+  server.listen(port, '127.0.0.1');
+} else {
+  const app = Fastify({ logger: { level: 'info' } });
+  await app.register(probekit, { checks, shutdown });
+  app.get('/', async () => ({ hello: 'world' }));
+  app.get('/slow', async (req) => {
+    await new Promise((r) => setTimeout(r, Number((req.query as { ms?: string }).ms ?? 2000)));
+    return { slow: true };
+  });
+  hooks(app.health);
+  await app.listen({ port, host: '127.0.0.1' });
+}
