@@ -1,0 +1,175 @@
+// Behind a real HAProxy: two instances of an example app, health-checked on /ready every second, steady keep-alive
+// load through the proxy, SIGTERM one backend in the middle: no request fails, HAProxy marks the backend DOWN before
+// its listener closes, and the process exits 0 within its timeout.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { haproxyBinary, skipReason } from '../services/services.js';
+import { freePort, startApp } from './proc.js';
+
+const reason = await skipReason(['haproxy']);
+if (reason) t.plan(0, reason);
+
+/** One command on HAProxy's stats socket. */
+function stats(sock: string, cmd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = connect(sock);
+    let out = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => {
+      out += d;
+    });
+    c.on('end', () => resolve(out));
+    c.on('error', reject);
+    c.setTimeout(2000, () => c.destroy(new Error('stats socket timeout')));
+    c.end(`${cmd}\n`);
+  });
+}
+
+/** Server name -> status (UP, DOWN, ...) of backend `be`. */
+async function serverStates(sock: string): Promise<Record<string, string>> {
+  const csv = await stats(sock, 'show stat');
+  const lines = csv.trim().split('\n');
+  const header = (lines[0] ?? '').replace(/^# /, '').split(',');
+  const iSv = header.indexOf('svname');
+  const iStatus = header.indexOf('status');
+  const out: Record<string, string> = {};
+  for (const l of lines.slice(1)) {
+    const cols = l.split(',');
+    if (cols[0] === 'be' && cols[iSv] !== 'BACKEND') out[cols[iSv] ?? ''] = cols[iStatus] ?? '';
+  }
+  return out;
+}
+
+async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface LoadResult {
+  sent: number;
+  ok: number;
+  failed: { status?: number; error?: string }[];
+  seconds: number;
+}
+
+/** Paced keep-alive load: `rate` requests/s for `seconds`, bounded in count and time. */
+function load(port: number, rate: number, seconds: number): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const result: LoadResult = { sent: 0, ok: 0, failed: [], seconds };
+  const total = rate * seconds;
+  const started = Date.now();
+  let outstanding = 0;
+  return new Promise((resolve) => {
+    const fire = () => {
+      result.sent++;
+      outstanding++;
+      const req = request({ host: '127.0.0.1', port, path: '/', agent, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) result.ok++;
+          else result.failed.push({ status: res.statusCode ?? 0 });
+          done();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => {
+        result.failed.push({ error: String(err) });
+        done();
+      });
+      req.end();
+    };
+    const done = () => {
+      outstanding--;
+      if (result.sent >= total && outstanding === 0) {
+        agent.destroy();
+        result.seconds = (Date.now() - started) / 1000;
+        resolve(result);
+      }
+    };
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate));
+      while (result.sent < due) fire();
+      if (result.sent >= total) clearInterval(tick);
+    }, 5);
+  });
+}
+
+for (const example of reason ? [] : ['examples/fastify.ts', 'examples/express.ts']) {
+  t.test(`${example} behind HAProxy: SIGTERM under load drops nothing`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'probekit-haproxy-'));
+    const sock = join(dir, 'stats.sock');
+    const env = { SHUTDOWN_DELAY: '4000', SHUTDOWN_TIMEOUT: '15000', LOG_LEVEL: 'info' };
+    const [a, b] = await Promise.all([startApp(example, env), startApp(example, env)]);
+    let haproxy: ChildProcess | undefined;
+    t.teardown(() => {
+      a.kill();
+      b.kill();
+      haproxy?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const front = await freePort();
+    writeFileSync(
+      join(dir, 'haproxy.cfg'),
+      [
+        'global',
+        `  stats socket ${sock} level admin`,
+        'defaults',
+        '  mode http',
+        '  timeout connect 2s',
+        '  timeout client 30s',
+        '  timeout server 30s',
+        'frontend fe',
+        `  bind 127.0.0.1:${front}`,
+        '  default_backend be',
+        'backend be',
+        '  balance roundrobin',
+        '  option httpchk',
+        '  http-check send meth GET uri /ready',
+        `  server a 127.0.0.1:${a.port} check inter 1s fall 2 rise 1`,
+        `  server b 127.0.0.1:${b.port} check inter 1s fall 2 rise 1`,
+        '',
+      ].join('\n'),
+    );
+    haproxy = spawn(await haproxyBinary(), ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const hlog: string[] = [];
+    haproxy.stderr?.setEncoding('utf8').on('data', (d: string) => hlog.push(d));
+    await until('both backends UP', 20_000, async () => {
+      const s = await serverStates(sock);
+      return s.a === 'UP' && s.b === 'UP' ? true : undefined;
+    });
+
+    const running = load(front, 400, 10);
+    await new Promise((r) => setTimeout(r, 3000));
+    const signalledAt = Date.now();
+    a.child.kill('SIGTERM');
+    const downAt = await until('HAProxy marks a DOWN', 10_000, async () =>
+      (await serverStates(sock)).a?.startsWith('DOWN') ? Date.now() : undefined,
+    );
+    const result = await running;
+    const code = await a.exited(20_000);
+
+    const drainLine = a.lines.find((l) => l.msg === 'probekit: shutdown delay over, draining connections');
+    t.ok(drainLine, 'the backend logged the start of its drain (listener closing)');
+    t.ok(
+      typeof drainLine?.time === 'number' && downAt < drainLine.time,
+      `HAProxy marked it DOWN (${downAt - signalledAt} ms after SIGTERM) before its listener closed (${(drainLine?.time ?? 0) - signalledAt} ms)`,
+    );
+    t.same(result.failed.slice(0, 5), [], `no failed or reset request (${result.failed.length} of ${result.sent})`);
+    t.equal(result.ok, result.sent, 'every request answered 200');
+    t.ok(result.sent / result.seconds >= 300, `at least 300 requests/s (${Math.round(result.sent / result.seconds)})`);
+    t.equal(code, 0, 'the backend exited 0');
+    const exitLine = a.lines.find((l) => l.msg === 'probekit: shutdown complete, exit code 0');
+    t.ok(exitLine === undefined || (exitLine.durationMs as number) < 15_000, 'within its shutdown timeout');
+    t.comment(`HAProxy said: ${hlog.join('').trim().split('\n').filter((l) => l.includes('be/a')).join(' | ')}`);
+  });
+}
