@@ -49,8 +49,10 @@ async function readLimited(body: ReadableStream<Uint8Array>, max: number): Promi
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    text += decoder.decode(value, { stream: true });
+    // A chunk can be far larger than what is left of `max`: only that much of it is kept.
+    const part = value.byteLength > max - size ? value.subarray(0, max - size) : value;
+    size += part.byteLength;
+    text += decoder.decode(part, { stream: true });
     if (size >= max) {
       await reader.cancel();
       break;
@@ -72,7 +74,7 @@ function unwrapFetchError(err: unknown): unknown {
 
 /**
  * Requests a URL with Node's fetch, passing the check's abort signal, and checks the status (and body if asked).
- * @throws InvalidOptionError for a missing or non-http(s) `url` or a bad matcher.
+ * @throws InvalidOptionError for a missing or non-http(s) `url`, a `url` with credentials, or a bad matcher.
  */
 export function httpCheck(options: HttpCheckOptions): Check {
   let url: URL;
@@ -83,6 +85,12 @@ export function httpCheck(options: HttpCheckOptions): Check {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidOptionError(`httpCheck(): Expected \`url\` to be http or https, got \`${url.protocol}\``);
+  }
+  // fetch refuses such a URL on every run (and its error would carry the password into the logs): refuse it once, here.
+  if (url.username !== '' || url.password !== '') {
+    throw new InvalidOptionError(
+      `httpCheck(): Expected \`url\` without credentials (send them in \`headers\`, e.g. authorization), got \`${sanitizeText(url.href)}\``,
+    );
   }
   const okStatus = statusMatcher(options.expectStatus);
   const okBody = bodyMatcher(options.expectBody);

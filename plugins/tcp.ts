@@ -32,6 +32,8 @@ export function tcpCheck(options: TcpCheckOptions): Check {
     { name: 'tcp' },
     {
       run(signal) {
+        // An 'abort' listener added to an already aborted signal never fires: reject before connecting.
+        if (signal.aborted) return Promise.reject(signal.reason);
         return new Promise<void>((resolve, reject) => {
           const socket = connect({ host, port });
           const onAbort = () => {

@@ -54,6 +54,8 @@ export function isConnectionError(error: Error): boolean {
 
 function show(value: unknown): string {
   if (typeof value === 'function') return '[function]';
+  // JSON.stringify prints NaN and Infinity as `null`, which would hide the value the message is about.
+  if (typeof value === 'number') return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -67,7 +69,7 @@ function fail(where: string, option: string, expected: string, value: unknown): 
 
 function positiveInt(where: string, option: string, value: unknown, max = MAX_TIMER_MS): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    fail(where, option, `a positive integer${max === MAX_TIMER_MS ? ` <= ${max}` : ''}`, value);
+    fail(where, option, `a positive integer <= ${max}`, value);
   }
   return value;
 }
@@ -145,6 +147,10 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
     'timeout',
     c.timeout ?? defaults.timeout ?? Math.min(CHECK_DEFAULTS.timeout, Math.max(1, Math.floor(interval / 2))),
   );
+  if (timeout >= interval && (c.timeout ?? defaults.timeout) === undefined) {
+    // Only `interval` was set (to 1): blame it, not a `timeout` the user never wrote.
+    fail(where, 'interval', 'at least 2 when `timeout` is not set', interval);
+  }
   if (timeout >= interval) {
     throw new InvalidOptionError(`${where}Expected \`timeout\` to be < \`interval\` (${interval}), got \`${timeout}\``);
   }

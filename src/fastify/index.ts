@@ -1,8 +1,16 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, LogLevel } from 'fastify';
 import fp from 'fastify-plugin';
+import { InvalidOptionError } from '../core/errors.js';
 import { Health, type HealthOptions } from '../core/health.js';
 import type { Probe } from '../core/types.js';
-import { fromQueryObject, type HttpOptions, type NormalizedHttp, normalizeHttpOptions, respond } from '../http/contract.js';
+import {
+  badPath,
+  fromQueryObject,
+  type HttpOptions,
+  type NormalizedHttp,
+  normalizeHttpOptions,
+  respond,
+} from '../http/contract.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,8 +51,20 @@ function makeHandler(health: Health, http: NormalizedHttp<FastifyRequest>, probe
  * (and `/<probe>/<name>`), starts the checks on `onReady` and stops them on `onClose`.
  * Bad options make `app.ready()` reject with an InvalidOptionError.
  */
+const REGISTRY_OPTIONS = ['checks', 'defaults', 'timers', 'closeTimeout', 'shutdown', 'logger'] as const;
+
 const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyInstance, opts: ProbekitFastifyOptions) => {
   const http = normalizeHttpOptions<FastifyRequest>(opts);
+  if (opts.health !== undefined && !(opts.health instanceof Health)) {
+    throw new TypeError('Expected `health` to be a Health created by createHealth()');
+  }
+  if (opts.health !== undefined) {
+    // A shared registry was made with its own options: silently dropping these would hide a mistake.
+    const given = REGISTRY_OPTIONS.filter((k) => opts[k] !== undefined);
+    if (given.length > 0) {
+      throw new InvalidOptionError(`\`${given.join('`, `')}\` cannot be combined with \`health\`: pass them to createHealth()`);
+    }
+  }
   const logLevel = opts.logLevel ?? 'warn';
   const health =
     opts.health ??
@@ -56,7 +76,6 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
       logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
     });
-  if (!(health instanceof Health)) throw new TypeError('Expected `health` to be a Health created by createHealth()');
 
   app.decorate('health', health);
   // The shutdown sequence drains app.server itself (Fastify's close() would answer 503 to requests still arriving),
@@ -64,10 +83,17 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
   const detach = health.attach(app.server);
   health.onShutdown(() => app.close(), 'fastify close');
   await app.register(async (routes) => {
+    // HEAD is asked for explicitly: the app may have turned `exposeHeadRoutes` off, and probes need it.
+    const options = { logLevel, exposeHeadRoute: true };
+    const notACheck = (_req: FastifyRequest, reply: FastifyReply) => {
+      const r = badPath();
+      return reply.code(r.statusCode).headers(r.headers).send(r.body);
+    };
     for (const { probe, path } of http.routes) {
       const handler = makeHandler(health, http, probe);
-      routes.get(path, { logLevel }, handler);
-      routes.get(`${path}/:name`, { logLevel }, handler);
+      routes.get(path, options, handler);
+      routes.get(`${path}/:name`, options, handler);
+      routes.get(`${path}/:name/*`, options, notACheck);
     }
   });
   app.addHook('onReady', async () => {

@@ -132,3 +132,19 @@ t.test('keeps check details of a success', async (t) => {
   );
   t.same(r.state.details, { observedValue: 4, observedUnit: 'ms' });
 });
+
+t.test('successThreshold only gates recovery: the first success from unknown passes at once', async (t) => {
+  const { state, transitions } = run([ok], { failureThreshold: 3, successThreshold: 3 });
+  t.equal(state.status, 'pass');
+  t.same(transitions, ['unknown->pass@1000']);
+});
+
+t.test('a failure drops the details of the last success; the input state is not changed', async (t) => {
+  const cfg = { failureThreshold: 3, successThreshold: 1 };
+  const passed = applyResult(INITIAL_STATE, { ok: true, durationMs: 1, details: { observedValue: 4 } }, cfg, 5).state;
+  const frozen = Object.freeze({ ...passed });
+  const failed = applyResult(frozen, bad, cfg, 6).state;
+  t.equal(failed.details, null);
+  t.same(frozen.details, { observedValue: 4 }, 'the previous state is untouched');
+  t.not(failed, frozen);
+});

@@ -170,6 +170,13 @@ for (const example of reason ? [] : ['examples/fastify.ts', 'examples/express.ts
     t.equal(code, 0, 'the backend exited 0');
     const exitLine = a.lines.find((l) => l.msg === 'probekit: shutdown complete, exit code 0');
     t.ok(exitLine === undefined || (exitLine.durationMs as number) < 15_000, 'within its shutdown timeout');
-    t.comment(`HAProxy said: ${hlog.join('').trim().split('\n').filter((l) => l.includes('be/a')).join(' | ')}`);
+    t.comment(
+      `HAProxy said: ${hlog
+        .join('')
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('be/a'))
+        .join(' | ')}`,
+    );
   });
 }
