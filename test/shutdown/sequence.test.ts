@@ -72,6 +72,21 @@ for (const framework of ['fastify', 'express']) {
     );
   });
 
+  t.test(`${framework}: a request outliving the deadline: its socket is destroyed, logged, exit 1`, async (t) => {
+    const app = await startApp(FIXTURE, { FRAMEWORK: framework, SHUTDOWN_TIMEOUT: '1500' });
+    t.teardown(() => app.kill());
+    const slow = get(app.port, '/slow?ms=20000');
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    app.child.kill('SIGTERM');
+    t.equal(await app.exited(8000), 1, 'exit code 1');
+    t.ok(Date.now() - t0 < 5000, 'at the deadline, not after the request');
+    t.equal((await slow).status, 0, 'the outstanding request was cut');
+    const line = app.lines.find((l) => typeof l.msg === 'string' && l.msg.includes('did not finish within 1500 ms'));
+    t.ok(line, 'the deadline is logged');
+    t.match(JSON.stringify(line?.open), /GET \/slow\?ms=20000/, 'with what was still open');
+  });
+
   t.test(`${framework}: a throwing hook is logged, the others still run, exit 1`, async (t) => {
     const app = await startApp(FIXTURE, { FRAMEWORK: framework, THROW_HOOK: '1' });
     t.teardown(() => app.kill());
