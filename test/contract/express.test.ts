@@ -7,6 +7,7 @@ import t from 'tap';
 import { createHealth } from '../../src/core/health.js';
 import { probekitExpress } from '../../src/express/index.js';
 import { request } from '../helpers/http-client.js';
+import { listenAdapter } from './listen.js';
 import { type AdapterFactory, runContract } from './table.js';
 
 function viaExpress(make: () => { use(...args: unknown[]): unknown; get(...args: unknown[]): unknown }): AdapterFactory {
@@ -18,18 +19,7 @@ function viaExpress(make: () => { use(...args: unknown[]): unknown; get(...args:
     app.get('/app', (_req: unknown, res: { json(v: unknown): void }) => res.json({ app: true }));
     const server = createServer(app as unknown as RequestListener);
     health.attach(server);
-    health.start();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return {
-      health,
-      inject: ({ method, url, headers }) => request(base, url, { method, headers }),
-      close: async () => {
-        await health.stop();
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      },
-    };
+    return listenAdapter(health, server);
   };
 }
 

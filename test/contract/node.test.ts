@@ -6,6 +6,7 @@ import express from 'express';
 import t from 'tap';
 import { createHealth } from '../../src/core/health.js';
 import { request } from '../helpers/http-client.js';
+import { listenAdapter } from './listen.js';
 import { type AdapterFactory, runContract } from './table.js';
 
 const viaNodeHttp: AdapterFactory = async (healthOptions, httpOptions) => {
@@ -16,18 +17,7 @@ const viaNodeHttp: AdapterFactory = async (healthOptions, httpOptions) => {
   });
   const server = createServer(app as unknown as RequestListener);
   health.attach(server, { ...httpOptions, serveProbes: true });
-  health.start();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    health,
-    inject: ({ method, url, headers }) => request(base, url, { method, headers }),
-    close: async () => {
-      await health.stop();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return listenAdapter(health, server);
 };
 
 t.test('contract through the node:http layer', (t) => runContract(t, viaNodeHttp));
