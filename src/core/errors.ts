@@ -62,7 +62,7 @@ export class CheckPendingError extends ProbekitError {
   }
 }
 
-/** A check failed with something that was not an Error (a thrown string, a sync throw of garbage, ...). */
+/** A check failed: a non-Error was thrown or returned (wrapped here), or a built-in check found its dependency unhealthy. */
 export class CheckFailedError extends ProbekitError {
   override name = 'CheckFailedError';
   constructor(message: string, options?: ErrorOptions) {

@@ -1,0 +1,204 @@
+import type { Connection, Pool, PoolConnection } from 'mysql2';
+import type {
+  Connection as PromiseConnection,
+  Pool as PromisePool,
+  PoolConnection as PromisePoolConnection,
+} from 'mysql2/promise';
+import { abortable, defineCheck } from '../src/core/define.js';
+import { InvalidOptionError } from '../src/core/errors.js';
+import type { Check, CheckOptions } from '../src/core/types.js';
+
+/** What {@link mysqlCheck} accepts: a mysql2 pool or connection, promise or callback API. */
+export type MysqlClient = Pool | PromisePool | Connection | PromiseConnection;
+
+/** Options of {@link mysqlCheck}. */
+export interface MysqlCheckOptions extends CheckOptions {
+  /**
+   * The app's mysql2 pool (`createPool`, either API) or a single connection (`createConnection`).
+   * The check borrows it and never ends it. Set `connectTimeout` on it (mysql2's default is 10 s): a connection
+   * attempt that is still pending holds a pool slot, and the check will not start another one meanwhile.
+   */
+  pool: MysqlClient;
+  /** The statement run on each check. Default `SELECT 1`. */
+  query?: string;
+  /** Check name. Default `mysql`. */
+  name?: string;
+}
+
+/** One borrowed connection, whatever the API. */
+interface Lease {
+  query(sql: string): Promise<unknown>;
+  /** Back to the pool (no-op for a single connection). */
+  release(): void;
+  /** Closed and taken out of the pool, so a hung connection can not be handed out again. */
+  destroy(): void;
+}
+
+type Callback<T> = (err: Error | null, value: T) => void;
+interface CallbackQueryable {
+  query(sql: string, cb: Callback<unknown>): unknown;
+}
+interface CallbackPool {
+  getConnection(cb: Callback<PoolConnection>): void;
+}
+
+function callbackQuery(c: CallbackQueryable, sql: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    c.query(sql, (err, rows) => (err ? reject(err) : resolve(rows)));
+  });
+}
+
+function leaseOf(conn: PromisePoolConnection | PoolConnection, promiseApi: boolean): Lease {
+  return {
+    query: (sql) =>
+      promiseApi ? (conn as PromisePoolConnection).query(sql) : callbackQuery(conn as unknown as CallbackQueryable, sql),
+    release: () => conn.release(),
+    destroy: () => conn.destroy(),
+  };
+}
+
+/** The pool's `getConnection`, as a promise of a {@link Lease}; `null` for a single connection. */
+function acquirer(client: Record<string, unknown>, promiseApi: boolean): (() => Promise<Lease>) | null {
+  if (typeof client.getConnection !== 'function') return null;
+  if (promiseApi) return async () => leaseOf(await (client as unknown as PromisePool).getConnection(), true);
+  return () =>
+    new Promise((resolve, reject) => {
+      (client as unknown as CallbackPool).getConnection((err, conn) => (err ? reject(err) : resolve(leaseOf(conn, false))));
+    });
+}
+
+/**
+ * One connection attempt at a time, shared out in turn. A run waits for it within its own timeout; a run that gives up
+ * leaves it to the next run, and a connection nobody waits for any more goes back to the pool. So a server that
+ * accepts connections but never answers costs the pool one slot, not one per run.
+ */
+function borrower(acquire: () => Promise<Lease>): (signal: AbortSignal) => Promise<Lease> {
+  type Waiter = { resolve(v: Lease): void; reject(e: unknown): void };
+  const waiters: Waiter[] = [];
+  let attempting = false;
+  const next = () => {
+    if (attempting || waiters.length === 0) return;
+    attempting = true;
+    // Through a promise chain, so that an acquire that throws synchronously still settles the attempt.
+    Promise.resolve()
+      .then(acquire)
+      .then(
+        (v) => {
+          attempting = false;
+          const w = waiters.shift();
+          if (w) w.resolve(v);
+          else v.release();
+          next();
+        },
+        (e: unknown) => {
+          attempting = false;
+          waiters.shift()?.reject(e);
+          next();
+        },
+      );
+  };
+  return (signal) =>
+    new Promise<Lease>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        const i = waiters.indexOf(w);
+        if (i !== -1) waiters.splice(i, 1);
+        reject(signal.reason);
+      };
+      const w: Waiter = {
+        resolve(v) {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject(e) {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiters.push(w);
+      next();
+    });
+}
+
+/** One query at a time on a single connection: a run that finds one unanswered waits for it instead of queueing another. */
+function sharedQuery(run: () => Promise<unknown>): () => Promise<unknown> {
+  let current: Promise<unknown> | null = null;
+  return () => {
+    if (current) return current;
+    const p = run();
+    current = p;
+    const clear = () => {
+      if (current === p) current = null;
+    };
+    p.then(clear, clear);
+    return p;
+  };
+}
+
+/**
+ * Runs `SELECT 1` (or `query`) on a connection of the app's mysql2 pool; works with MySQL and MariaDB.
+ *
+ * With a pool, the check borrows one connection per run and returns it. When the run times out (its signal
+ * aborts), that connection is destroyed instead: it is removed from the pool at once, so a hung server can not
+ * leave the pool holding connections that never answer. The check never has more than one connection attempt
+ * pending: a run that finds one waits for it (within its own timeout) rather than asking the pool for another.
+ * With a single connection (the app's own, never destroyed: mysql2 connections do not reconnect), a run that finds
+ * the previous query still unanswered waits for that query instead of queueing another one.
+ * The callback API (mysql2's core `Pool`/`Connection`) is told apart from the promise wrappers by its `promise()`
+ * method, which the wrappers lack.
+ * Errors are reported as mysql2 gives them (`ER_ACCESS_DENIED_ERROR: Access denied ...`); the connection config
+ * is never shown. Connection refused is fatal (fails at once) through the default `fatal` classifier.
+ * @throws InvalidOptionError when `pool` is not a mysql2 pool or connection, or `query` is not a non-empty string.
+ */
+export function mysqlCheck(options: MysqlCheckOptions): Check {
+  const client = options?.pool as unknown;
+  if (client === null || typeof client !== 'object') {
+    throw new InvalidOptionError(
+      `mysqlCheck(): Expected \`pool\` to be a mysql2 pool or connection, got \`${client === null ? 'null' : typeof client}\``,
+    );
+  }
+  const c = client as Record<string, unknown>;
+  const promiseApi = typeof c.promise !== 'function';
+  const acquire = acquirer(c, promiseApi);
+  if (acquire === null && typeof c.query !== 'function') {
+    throw new InvalidOptionError(
+      'mysqlCheck(): Expected `pool` to be a mysql2 pool or connection (an object with `getConnection` or `query`)',
+    );
+  }
+  const sql = options.query ?? 'SELECT 1';
+  if (typeof sql !== 'string' || sql.trim().length === 0) {
+    throw new InvalidOptionError(`mysqlCheck(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
+  }
+  const borrow = acquire === null ? null : borrower(acquire);
+  const body: Pick<Check, 'run'> =
+    borrow === null
+      ? singleConnection(client, promiseApi, sql)
+      : {
+          async run(signal) {
+            const lease = await borrow(signal);
+            try {
+              await abortable(lease.query(sql), signal);
+            } catch (err) {
+              // Timed out (or stopped): never hand this connection out again. A query error with `fatal` set
+              // means mysql2 already closed it; anything else (a SQL error) leaves a healthy connection.
+              if (signal.aborted || (err as { fatal?: unknown }).fatal === true) lease.destroy();
+              else lease.release();
+              throw err;
+            }
+            lease.release();
+          },
+        };
+  return defineCheck('mysqlCheck', options, { name: 'mysql' }, body);
+}
+
+function singleConnection(client: object, promiseApi: boolean, sql: string): Pick<Check, 'run'> {
+  const query = sharedQuery(() =>
+    promiseApi ? (client as PromiseConnection).query(sql) : callbackQuery(client as CallbackQueryable, sql),
+  );
+  return {
+    async run(signal) {
+      await abortable(query(), signal);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import type { Client, Pool, PoolClient } from 'pg';
+import { abortable, defineCheck } from '../src/core/define.js';
+import { InvalidOptionError } from '../src/core/errors.js';
+import type { Check, CheckOptions } from '../src/core/types.js';
+
+/** Options of {@link postgresCheck}. */
+export interface PostgresCheckOptions extends CheckOptions {
+  /**
+   * The app's `pg` Pool, or a connected `pg` Client. The check borrows it and never ends it.
+   * Give the pool a `connectionTimeoutMillis` (pg's default is none): a connection attempt that is still pending
+   * holds a pool slot, and the check will not start another one meanwhile.
+   */
+  pool: Pool | Client;
+  /** The statement run on each check. Default `SELECT 1`. */
+  query?: string;
+  /** Check name. Default `postgres`. */
+  name?: string;
+}
+
+/** The error a checked-out client is released with when its run is aborted: pg-pool then closes that connection. */
+class AbortedQueryError extends Error {
+  override name = 'AbortError';
+}
+
+/** True when the server answered with an error that leaves the connection usable (a SQL error, not a FATAL one). */
+function connectionUsable(err: unknown): boolean {
+  const severity = (err as { severity?: unknown }).severity;
+  return typeof severity === 'string' && severity !== 'FATAL' && severity !== 'PANIC';
+}
+
+function kind(client: unknown): 'pool' | 'client' {
+  if (client !== null && typeof client === 'object') {
+    const c = client as Record<string, unknown>;
+    // pg's Pool keeps counters of its clients; a Client has none.
+    if (typeof c.connect === 'function' && typeof c.totalCount === 'number' && typeof c.idleCount === 'number') return 'pool';
+    if (typeof c.query === 'function') return 'client';
+  }
+  throw new InvalidOptionError(
+    `postgresCheck(): Expected \`pool\` to be a pg Pool or Client, got \`${client === null ? 'null' : typeof client}\``,
+  );
+}
+
+/**
+ * One pool checkout at a time, shared out in turn. A run waits for it within its own timeout; a run that gives up
+ * leaves it to the next run, and a connection nobody waits for any more goes back to the pool. So a server that
+ * accepts connections but never answers costs the pool one slot, not one per run.
+ */
+function borrower(pool: Pool): (signal: AbortSignal) => Promise<PoolClient> {
+  type Waiter = { resolve(v: PoolClient): void; reject(e: unknown): void };
+  const waiters: Waiter[] = [];
+  let attempting = false;
+  const next = () => {
+    if (attempting || waiters.length === 0) return;
+    attempting = true;
+    // Through a promise chain, so that a connect() that throws synchronously still settles the attempt.
+    Promise.resolve()
+      .then(() => pool.connect())
+      .then(
+        (v) => {
+          attempting = false;
+          const w = waiters.shift();
+          if (w) w.resolve(v);
+          else v.release();
+          next();
+        },
+        (e: unknown) => {
+          attempting = false;
+          waiters.shift()?.reject(e);
+          next();
+        },
+      );
+  };
+  return (signal) =>
+    new Promise<PoolClient>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        const i = waiters.indexOf(w);
+        if (i !== -1) waiters.splice(i, 1);
+        reject(signal.reason);
+      };
+      const w: Waiter = {
+        resolve(v) {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject(e) {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiters.push(w);
+      next();
+    });
+}
+
+/**
+ * Runs `SELECT 1` (or `query`) through the app's node-postgres (`pg`) Pool or Client.
+ *
+ * With a pool, each run checks out one client and releases it. When the run times out (its signal aborts), the
+ * client is released with an error, which makes pg-pool close its connection and drop it from the pool: a hung
+ * server can not keep pool slots busy, and the server abandons the query when it sees the socket close (no
+ * cancel request is sent: it would need a second connection to a server that is not answering). The check never
+ * has more than one checkout pending: a run that finds one waits for it (within its own timeout).
+ * With a single Client (the app's own, never closed), a run that finds the previous query still unanswered waits
+ * for that query instead of queueing another one.
+ * Errors are shown as `code: message` (e.g. `28P01: password authentication failed for user "app"`); the
+ * connection string is never shown. Connection refused is fatal through the default `fatal` classifier.
+ * @throws InvalidOptionError when `pool` is neither, or `query` is not a non-empty string.
+ */
+export function postgresCheck(options: PostgresCheckOptions): Check {
+  const type = kind(options?.pool);
+  const sql = options.query ?? 'SELECT 1';
+  if (typeof sql !== 'string' || sql.trim().length === 0) {
+    throw new InvalidOptionError(`postgresCheck(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
+  }
+  let run: Check['run'];
+  if (type === 'pool') {
+    const borrow = borrower(options.pool as Pool);
+    run = async (signal) => {
+      const client = await borrow(signal);
+      try {
+        await abortable(client.query(sql), signal);
+      } catch (err) {
+        client.release(
+          signal.aborted || !connectionUsable(err)
+            ? new AbortedQueryError('probekit: connection discarded by the health check')
+            : undefined,
+        );
+        throw err;
+      }
+      client.release();
+    };
+  } else {
+    const client = options.pool as Client;
+    let pending: Promise<unknown> | null = null;
+    run = async (signal) => {
+      if (!pending) {
+        const p = client.query(sql);
+        pending = p;
+        const clear = () => {
+          if (pending === p) pending = null;
+        };
+        p.then(clear, clear);
+      }
+      await abortable(pending, signal);
+    };
+  }
+  return defineCheck('postgresCheck', options, { name: 'postgres' }, { run });
+}
