@@ -13,7 +13,9 @@ export class StoppedReason extends Error {
 
 /**
  * Runs one check on its own timer: one run at a time, a timeout that aborts the run's signal,
- * and a re-armed (never interval) timer so a slow run can not pile up runs behind it.
+ * and a timer re-armed after each run (never an interval timer), so a slow run can not pile up runs behind it.
+ * Runs start `interval` apart (start to start): since `timeout < interval`, a run always ends before the next is due,
+ * and a dependency that hangs is failed within `interval x failureThreshold + timeout`.
  * The runner owns the only timers and AbortControllers of the core.
  */
 export class CheckRunner {
@@ -71,10 +73,11 @@ export class CheckRunner {
       this.arm(this.check.interval);
       return;
     }
+    const started = this.clock();
     void this.execute().then((outcome) => {
       if (!this.active || outcome === null) return;
       this.onOutcome(outcome);
-      this.arm(this.check.interval);
+      this.arm(Math.max(0, this.check.interval - (this.clock() - started)));
     });
   }
 

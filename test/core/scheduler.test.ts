@@ -80,9 +80,9 @@ t.test('never two runs in flight: a hung run blocks due runs, which record `prev
   const h = setup([check]);
   h.health.start();
   await h.tick(0);
-  await h.tick(100); // t=100: timed out, abandoned, re-armed for t=1100
+  await h.tick(100); // t=100: timed out, abandoned, re-armed for t=1000 (start to start)
   t.equal(checkOf(h.health, 'hung').error, 'timed out after 100 ms');
-  await h.tick(1000); // t=1100: due, but the first run has not settled
+  await h.tick(1000); // t=1100: due at 1000, but the first run has not settled
   t.equal(state.runs, 1, 'no second run while the first is pending');
   let c = checkOf(h.health, 'hung');
   t.equal(c.error, 'previous run still pending');
@@ -96,7 +96,7 @@ t.test('never two runs in flight: a hung run blocks due runs, which record `prev
   state.settle[0]!();
   await h.tick(0);
   t.equal(checkOf(h.health, 'hung').consecutiveFailures, 3, 'the late result of the abandoned run is ignored');
-  await h.tick(1000); // t=3100
+  await h.tick(900); // t=3000
   t.equal(state.runs, 2, 'a new run starts once the hung one settled');
   t.equal(state.maxInFlight, 1, 'never two runs in flight');
   t.equal(state.signals[1]!.aborted, false);
@@ -264,7 +264,7 @@ t.test('a custom fatal classifier; one that throws counts as not fatal; a timeou
   state.settle[0]!();
 });
 
-t.test('runs once per interval, re-armed after each run ends', async (t) => {
+t.test('runs once per interval (start to start), re-armed after each run ends', async (t) => {
   let fast = 0;
   let slow = 0;
   const fc = fakeClock();
@@ -286,7 +286,7 @@ t.test('runs once per interval, re-armed after each run ends', async (t) => {
         timeout: 500,
         run: () => {
           slow++;
-          // Takes 300 ms of fake time: the next run starts 1000 ms after this one ENDS.
+          // Takes 300 ms of fake time: the next run still starts 1000 ms after this one STARTED.
           return new Promise<void>((resolve) => fc.clock.setTimeout(() => resolve(), 300));
         },
       },
@@ -299,9 +299,9 @@ t.test('runs once per interval, re-armed after each run ends', async (t) => {
   t.equal(fast, 1);
   await fc.tick(1);
   t.equal(fast, 2);
-  await fc.tick(9000); // t=10000
+  await fc.tick(9500); // t=10500
   t.equal(fast, 11, 'runs at 0, 1000, ..., 10000');
-  t.equal(slow, 8, 'runs at 0, 1300, 2600, 3900, 5200, 6500, 7800, 9100');
+  t.equal(slow, 11, 'runs at 0, 1000, ..., 10000 although each takes 300 ms');
   t.equal(health.snapshot().checks.slow!.durationMs, 300);
   t.equal(fc.pending(), 2, 'one timer per check between runs (no interval timers piling up)');
   await health.stop();
