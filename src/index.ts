@@ -11,10 +11,12 @@ export {
   ProbekitError,
   RegistryStoppedError,
 } from './core/errors.js';
-export type { CheckSnapshot, HealthOptions, HealthSnapshot, Logger, ReportQuery } from './core/health.js';
+export type { HealthOptions, Logger, ReportQuery } from './core/health.js';
 export { createHealth, Health } from './core/health.js';
 export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
 export { sanitizeText } from './core/sanitize.js';
+export type { ShutdownOptions, ShutdownResult } from './core/shutdown.js';
+export type { CheckSnapshot, HealthSnapshot } from './core/snapshot.js';
 export type {
   Check,
   CheckDetails,
@@ -25,5 +27,6 @@ export type {
   Timers,
   TransitionEvent,
 } from './core/types.js';
+export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
 export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';

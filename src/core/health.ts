@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import { pino } from 'pino';
-import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
-import { ServerTracker } from '../http/drain.js';
-import { handleProbe, splitUrl } from '../http/node.js';
+import { type AttachOptions, attachServer } from '../http/attach.js';
+import type { ServerTracker } from '../http/drain.js';
 import {
   aggregate,
   type Format,
@@ -16,17 +15,12 @@ import {
   render,
   startupComplete,
 } from './aggregate.js';
+import { runBounded } from './bounded.js';
 import { DuplicateCheckError, InvalidOptionError, RegistryStoppedError, toError } from './errors.js';
 import { type NormalizedCheck, normalizeCheck, normalizeDefaults, normalizeTimers } from './options.js';
-import { describeError } from './sanitize.js';
 import { CheckRunner } from './scheduler.js';
-import {
-  type NormalizedShutdown,
-  normalizeShutdown,
-  runShutdown,
-  type ShutdownOptions,
-  type ShutdownResult,
-} from './shutdown.js';
+import { normalizeShutdown, ShutdownController, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
+import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
 import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
 import type { Check, CheckOptions, Probe, Timers, TransitionEvent } from './types.js';
 import { PROBES } from './types.js';
@@ -55,12 +49,6 @@ export interface HealthOptions {
   shutdown?: ShutdownOptions | false;
 }
 
-/** Options of {@link Health.attach}. */
-export interface AttachOptions extends HttpOptions<IncomingMessage> {
-  /** Answer the probe paths on the server's `request` event, before the app (Express, ...) sees them. Default false. */
-  serveProbes?: boolean;
-}
-
 /** What {@link Health.report} is asked for. */
 export interface ReportQuery {
   /** One check alone (the `/ready/<name>` path). */
@@ -71,31 +59,6 @@ export interface ReportQuery {
   format?: Format;
   /** Show error text of failing checks. Default `false` (`reason withheld`). */
   details?: boolean;
-}
-
-/** A point-in-time copy of the registry, for code (not for HTTP). */
-export interface HealthSnapshot {
-  status: Record<Probe, HealthStatus>;
-  started: boolean;
-  shuttingDown: boolean;
-  holds: string[];
-  checks: Record<string, CheckSnapshot>;
-}
-
-/** One check in a {@link HealthSnapshot}. */
-export interface CheckSnapshot {
-  status: CheckState['status'];
-  critical: boolean;
-  probes: Probe[];
-  since: string | null;
-  lastRun: string | null;
-  durationMs: number | null;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
-  error: string | null;
-  observedValue?: number;
-  observedUnit?: string;
-  output?: string;
 }
 
 interface Entry {
@@ -124,19 +87,9 @@ export class Health extends EventEmitter {
   private latched = false;
   /** Set by the shutdown sequence; readiness fails from then on. */
   private shuttingDown = false;
-  private readonly shutdownCfg: NormalizedShutdown;
-  private shutdownPromise: Promise<ShutdownResult> | null = null;
+  private readonly shutdownCtl: ShutdownController;
   private readonly trackers: ServerTracker[] = [];
   private readonly hooks: { name: string; fn: () => unknown }[] = [];
-  private signalsOn = false;
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    if (this.shutdownPromise) {
-      this.logger.warn({ signal }, 'probekit: second signal during shutdown, exiting now');
-      if (this.shutdownCfg.exit) process.exit(1);
-      return;
-    }
-    void this.shutdown(signal);
-  };
   /** Bumped on every change; a cached response is valid while its version matches. */
   private version = 0;
   private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
@@ -155,8 +108,17 @@ export class Health extends EventEmitter {
       throw new InvalidOptionError(`Expected \`closeTimeout\` to be a positive integer, got \`${String(closeTimeout)}\``);
     }
     this.closeTimeout = closeTimeout;
-    this.shutdownCfg = normalizeShutdown(options.shutdown);
+    const shutdown = normalizeShutdown(options.shutdown);
     this.logger = options.logger ?? pino({ name: 'probekit' });
+    this.shutdownCtl = new ShutdownController(shutdown, {
+      logger: this.logger,
+      timers: this.timers,
+      markShuttingDown: () => this.markShuttingDown(),
+      trackers: () => this.trackers,
+      hooks: () => this.hooks,
+      bounded: (what, fn, ms) => this.bounded(what, fn, ms),
+      stopChecks: () => this.stop(),
+    });
     if (options.checks !== undefined && !Array.isArray(options.checks)) {
       throw new InvalidOptionError('Expected `checks` to be an array of checks');
     }
@@ -210,10 +172,7 @@ export class Health extends EventEmitter {
     this.running = true;
     for (const e of this.entries.values()) e.runner.start();
     this.updateLatch();
-    if (this.shutdownCfg.enabled && !this.signalsOn) {
-      this.signalsOn = true;
-      for (const sig of this.shutdownCfg.signals) process.on(sig, this.onSignal);
-    }
+    this.shutdownCtl.trap();
   }
 
   /**
@@ -232,22 +191,7 @@ export class Health extends EventEmitter {
    * stop the checks, then `process.exit` (unless `shutdown.exit` is false). Calling it again returns the same promise.
    */
   shutdown(trigger = 'manual'): Promise<ShutdownResult> {
-    if (this.shutdownPromise) return this.shutdownPromise;
-    const host = {
-      logger: this.logger,
-      timers: this.timers,
-      markShuttingDown: () => this.markShuttingDown(),
-      trackers: () => this.trackers,
-      hooks: () => this.hooks,
-      bounded: (what: string, fn: () => unknown, ms: number) => this.bounded(what, fn, ms),
-      stopChecks: () => this.stop(),
-    };
-    this.shutdownPromise = runShutdown(host, this.shutdownCfg, trigger).then((result) => {
-      this.removeSignals();
-      if (this.shutdownCfg.exit) process.exit(result.code);
-      return result;
-    });
-    return this.shutdownPromise;
+    return this.shutdownCtl.run(trigger);
   }
 
   /**
@@ -257,39 +201,13 @@ export class Health extends EventEmitter {
    * @throws InvalidOptionError for bad HTTP options.
    */
   attach(server: Server, options: AttachOptions = {}): () => void {
-    if (server === null || typeof server !== 'object' || typeof (server as Server).listeners !== 'function') {
-      throw new InvalidOptionError('Expected `server` to be a node:http or node:https server');
-    }
-    const tracker = new ServerTracker(server);
+    const { tracker, detach } = attachServer(this, server, options);
     this.trackers.push(tracker);
-    let unwrap = () => {};
-    if (options.serveProbes === true) {
-      const http = normalizeHttpOptions<IncomingMessage>(options);
-      const app = server.listeners('request').filter((l) => l !== tracker.listener) as ((...args: unknown[]) => void)[];
-      for (const l of app) server.removeListener('request', l);
-      const dispatch = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
-        const [path, search] = splitUrl(req.url);
-        if (handleProbe(this, http, req, res, path, search)) return;
-        for (const l of app) l.call(server, req, res);
-      };
-      server.on('request', dispatch);
-      unwrap = () => {
-        server.removeListener('request', dispatch);
-        for (const l of app) server.on('request', l);
-      };
-    }
     return () => {
-      unwrap();
-      tracker.detach();
+      detach();
       const i = this.trackers.indexOf(tracker);
       if (i !== -1) this.trackers.splice(i, 1);
     };
-  }
-
-  private removeSignals(): void {
-    if (!this.signalsOn) return;
-    this.signalsOn = false;
-    for (const sig of this.shutdownCfg.signals) process.removeListener(sig, this.onSignal);
   }
 
   /** True after `start()` and before `stop()`. */
@@ -310,8 +228,7 @@ export class Health extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     this.running = false;
-    // During a shutdown the listeners stay until it ends: a second signal must still exit at once.
-    if (!this.shuttingDown) this.removeSignals();
+    this.shutdownCtl.release();
     for (const e of this.entries.values()) e.runner.stop();
     const closers = [...this.entries.values()].filter((e) => e.check.close !== undefined).reverse();
     for (const e of closers) {
@@ -319,27 +236,8 @@ export class Health extends EventEmitter {
     }
   }
 
-  /** Runs `fn` with a deadline; logs and swallows what it throws. Resolves `true` when it finished in time. */
-  protected async bounded(what: string, fn: () => unknown, ms: number): Promise<boolean> {
-    const started = this.timers.now();
-    let handle: unknown;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      handle = this.timers.setTimeout(() => resolve('timeout'), ms);
-    });
-    try {
-      const result = await Promise.race([Promise.resolve().then(fn), deadline]);
-      if (result === 'timeout') {
-        this.logger.error({ hook: what, timeoutMs: ms }, `probekit: ${what} did not finish within ${ms} ms`);
-        return false;
-      }
-      this.logger.debug({ hook: what, durationMs: this.timers.now() - started }, `probekit: ${what} done`);
-      return true;
-    } catch (err) {
-      this.logger.error({ hook: what, err: toError(err) }, `probekit: ${what} failed`);
-      return false;
-    } finally {
-      this.timers.clearTimeout(handle);
-    }
+  private bounded(what: string, fn: () => unknown, ms: number): Promise<boolean> {
+    return runBounded(this.logger, this.timers, what, fn, ms);
   }
 
   /**
@@ -372,33 +270,11 @@ export class Health extends EventEmitter {
 
   /** A copy of the whole registry's state. */
   snapshot(): HealthSnapshot {
-    const checks: Record<string, CheckSnapshot> = {};
-    for (const { check, state } of this.entries.values()) {
-      const c: CheckSnapshot = {
-        status: state.status,
-        critical: check.critical,
-        probes: [...check.probes],
-        since: state.since === null ? null : new Date(state.since).toISOString(),
-        lastRun: state.lastRun === null ? null : new Date(state.lastRun).toISOString(),
-        durationMs: state.durationMs,
-        consecutiveFailures: state.consecutiveFailures,
-        consecutiveSuccesses: state.consecutiveSuccesses,
-        error: state.lastError ? describeError(state.lastError) : null,
-      };
-      if (state.details?.observedValue !== undefined) c.observedValue = state.details.observedValue;
-      if (state.details?.observedUnit !== undefined) c.observedUnit = state.details.observedUnit;
-      if (state.details?.output !== undefined) c.output = state.details.output;
-      checks[check.name] = c;
-    }
+    const checks: HealthSnapshot['checks'] = {};
+    for (const { check, state } of this.entries.values()) checks[check.name] = checkSnapshot(check, state);
     const status = {} as Record<Probe, HealthStatus>;
     for (const p of PROBES) status[p] = aggregate(this.view(p, false, undefined));
-    return {
-      status,
-      started: this.latched,
-      shuttingDown: this.shuttingDown,
-      holds: [...this.holds.values()],
-      checks,
-    };
+    return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
   }
 
   /** Marks the registry as shutting down: readiness answers 503 `shutting down` from now on. */

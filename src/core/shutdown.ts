@@ -148,3 +148,49 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
   logger[code === 0 ? 'info' : 'warn']({ ...result }, `probekit: shutdown complete, exit code ${code}`);
   return result;
 }
+
+/**
+ * Owns the signal listeners and the single run of the sequence: the first signal starts it, a second one exits at
+ * once with code 1, and the listeners stay until the sequence ends.
+ */
+export class ShutdownController {
+  private promise: Promise<ShutdownResult> | null = null;
+  private trapped = false;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.promise) {
+      this.host.logger.warn({ signal }, 'probekit: second signal during shutdown, exiting now');
+      if (this.cfg.exit) process.exit(1);
+      return;
+    }
+    void this.run(signal);
+  };
+
+  constructor(
+    readonly cfg: NormalizedShutdown,
+    private readonly host: ShutdownHost,
+  ) {}
+
+  /** Listens for the configured signals (when the sequence is enabled). Idempotent. */
+  trap(): void {
+    if (!this.cfg.enabled || this.trapped) return;
+    this.trapped = true;
+    for (const sig of this.cfg.signals) process.on(sig, this.onSignal);
+  }
+
+  /** Stops listening, unless a shutdown is under way (a second signal must still exit at once). */
+  release(force = false): void {
+    if (!this.trapped || (this.promise !== null && !force)) return;
+    this.trapped = false;
+    for (const sig of this.cfg.signals) process.removeListener(sig, this.onSignal);
+  }
+
+  /** Runs the sequence once; later calls get the same promise. Exits the process at the end when `exit` is set. */
+  run(trigger: string): Promise<ShutdownResult> {
+    this.promise ??= runShutdown(this.host, this.cfg, trigger).then((result) => {
+      this.release(true);
+      if (this.cfg.exit) process.exit(result.code);
+      return result;
+    });
+    return this.promise;
+  }
+}
