@@ -25,7 +25,7 @@ export function attachServer(health: Health, server: Server, options: AttachOpti
   const http = options.serveProbes === true ? normalizeHttpOptions<IncomingMessage>(options) : undefined;
   const tracker = new ServerTracker(server);
   if (http === undefined) return { tracker, detach: () => tracker.detach() };
-  const app = server.listeners('request').filter((l) => l !== tracker.listener) as Listener[];
+  const app = server.listeners('request') as Listener[];
   for (const l of app) server.removeListener('request', l);
   const dispatch = (req: IncomingMessage, res: ServerResponse) => {
     const [path, search] = splitUrl(req.url);

@@ -1,4 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 
 /** What is still open when a drain is cut short, for the log. */
 export interface OpenWork {
@@ -6,42 +8,51 @@ export interface OpenWork {
   connections: number;
 }
 
+/** The response a socket is writing now; Node keeps it on the socket (stable since Node 0.x, used by many servers). */
+function currentResponse(socket: Socket): ServerResponse | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+}
+
+function markClose(res: ServerResponse): void {
+  if (!res.headersSent) {
+    // Node then ends the socket right after this response instead of keeping it alive.
+    res.setHeader('connection', 'close');
+    res.shouldKeepAlive = false;
+  }
+}
+
 /**
- * Follows one node:http(s) server's requests so that it can be drained without dropping any:
- * stop accepting, close idle keep-alive sockets at once, and busy ones right after their response.
- * It must be attached before connections arrive (a socket opened earlier is still closed by `server.close()`,
- * but its in-flight response is not marked `Connection: close`).
+ * Follows one node:http(s) server's connections so that it can be drained without dropping a request: stop
+ * accepting, close idle keep-alive sockets at once, and busy ones right after their response.
+ * It costs nothing per request (the app's requests must not pay for a shutdown that has not begun): it keeps the
+ * open sockets, one listener per connection, and looks at their in-flight responses only when the drain starts.
+ * Attach it before connections arrive; sockets opened earlier are still closed by `server.close()` once idle.
  */
 export class ServerTracker {
-  private readonly inFlight = new Set<ServerResponse>();
-  private draining = false;
-  private closed: Promise<void> | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly event: 'connection' | 'secureConnection';
   private idleWaiters: (() => void)[] = [];
-  /** The `request` listener it added (so that `attach` can tell it from the app's). */
-  readonly listener = (req: IncomingMessage, res: ServerResponse) => {
-    if (this.draining) markClose(res);
-    this.inFlight.add(res);
-    const done = () => {
-      this.inFlight.delete(res);
-      if (this.inFlight.size === 0 && this.idleWaiters.length > 0) {
-        for (const w of this.idleWaiters.splice(0)) w();
-      }
-      // Node keeps a socket whose response went out with keep-alive; once draining, no socket may idle.
-      if (this.draining) setImmediate(() => this.server.closeIdleConnections?.());
-    };
-    res.once('finish', done);
-    res.once('close', done);
-    void req;
+  private closed: Promise<void> | null = null;
+  private readonly onConnection = (socket: Socket) => {
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      if (this.sockets.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+    });
   };
+  /** Added when the drain starts: a request that still arrives on a busy keep-alive socket closes it after its answer. */
+  private readonly onLateRequest = (_req: IncomingMessage, res: ServerResponse) => markClose(res);
+  private readonly closeIdle = () => setImmediate(() => this.server.closeIdleConnections?.());
 
   constructor(readonly server: Server) {
-    // Prepended: a response must be marked before the app's own handler can write its headers.
-    server.prependListener('request', this.listener);
+    // An https server hands HTTP the TLS socket of 'secureConnection', not the raw one of 'connection'.
+    this.event = server instanceof TlsServer ? 'secureConnection' : 'connection';
+    server.on(this.event, this.onConnection);
   }
 
-  /** Number of requests whose response has not finished. */
-  get pending(): number {
-    return this.inFlight.size;
+  /** Number of open connections. */
+  get connections(): number {
+    return this.sockets.size;
   }
 
   /**
@@ -50,49 +61,43 @@ export class ServerTracker {
    */
   drain(): Promise<void> {
     if (this.closed) return this.closed;
-    this.draining = true;
-    for (const res of this.inFlight) markClose(res);
+    this.server.prependListener('request', this.onLateRequest);
+    for (const socket of this.sockets) {
+      const res = currentResponse(socket);
+      if (res === undefined) continue;
+      markClose(res);
+      // Its headers went out with keep-alive: once it finishes the socket is idle, and idle sockets are closed.
+      if (res.headersSent) res.once('finish', this.closeIdle);
+    }
     this.closed = new Promise<void>((resolve) => {
-      if (!this.server.listening) {
-        // Already closed by someone else: wait for the in-flight responses only.
-        this.waitIdle(resolve);
-        return;
-      }
-      this.server.close(() => resolve());
+      if (this.server.listening) this.server.close();
       this.server.closeIdleConnections?.();
+      // Destroyed sockets emit 'close' on a later tick, so the idle ones closed just now are still counted here.
+      if (this.sockets.size === 0) resolve();
+      else this.idleWaiters.push(resolve);
     });
     return this.closed;
   }
 
-  private waitIdle(resolve: () => void): void {
-    if (this.inFlight.size === 0) resolve();
-    else this.idleWaiters.push(resolve);
-  }
-
   /** What is still open, for the log of a cut-short drain. */
   openWork(): OpenWork {
-    const requests = [...this.inFlight].map((res) => {
-      const req = (res as ServerResponse & { req?: IncomingMessage }).req;
-      return req ? `${req.method ?? '?'} ${req.url ?? '?'}` : '?';
-    });
-    return { requests, connections: this.inFlight.size };
+    const requests: string[] = [];
+    for (const socket of this.sockets) {
+      const req = (currentResponse(socket) as (ServerResponse & { req?: IncomingMessage }) | undefined)?.req;
+      if (req) requests.push(`${req.method ?? '?'} ${req.url ?? '?'}`);
+    }
+    return { requests, connections: this.sockets.size };
   }
 
   /** Destroys every remaining socket (past the shutdown deadline). */
   destroyAll(): void {
     this.server.closeAllConnections?.();
-    for (const res of this.inFlight) res.socket?.destroy();
+    for (const socket of this.sockets) socket.destroy();
   }
 
-  /** Removes the request listener. */
+  /** Removes its listeners. */
   detach(): void {
-    this.server.removeListener('request', this.listener);
-  }
-}
-
-function markClose(res: ServerResponse): void {
-  if (!res.headersSent) {
-    res.setHeader('connection', 'close');
-    res.shouldKeepAlive = false;
+    this.server.removeListener(this.event, this.onConnection);
+    this.server.removeListener('request', this.onLateRequest);
   }
 }
