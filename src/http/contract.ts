@@ -1,6 +1,6 @@
 import { type Format, JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
 import { InvalidOptionError } from '../core/errors.js';
-import type { Health } from '../core/health.js';
+import type { Health, ReportQuery } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { PROBES } from '../core/types.js';
 
@@ -85,16 +85,27 @@ function names(value: unknown): string[] {
   return []; // An object from an "extended" query parser is not a name: ignored, never a crash.
 }
 
+/** The query of a plain probe hit, shared: the hot path allocates nothing for it. */
+const NO_QUERY: { readonly verbose: false; readonly exclude: readonly string[] } = Object.freeze({
+  verbose: false,
+  exclude: Object.freeze([]),
+});
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /** Reads `verbose` and `exclude` from a framework's parsed query object. */
-export function fromQueryObject(query: unknown): { verbose: boolean; exclude: string[] } {
-  if (query === null || typeof query !== 'object') return { verbose: false, exclude: [] };
+export function fromQueryObject(query: unknown): { verbose: boolean; exclude: readonly string[] } {
+  if (query === null || typeof query !== 'object' || isEmpty(query)) return NO_QUERY;
   const q = query as Record<string, unknown>;
   return { verbose: truthyFlag(q.verbose), exclude: names(q.exclude) };
 }
 
 /** Reads `verbose` and `exclude` from a raw query string (without `?`), for the node:http layer. */
-export function fromSearch(search: string): { verbose: boolean; exclude: string[] } {
-  if (search.length === 0) return { verbose: false, exclude: [] };
+export function fromSearch(search: string): { verbose: boolean; exclude: readonly string[] } {
+  if (search.length === 0) return NO_QUERY;
   const params = new URLSearchParams(search);
   const verbose = params.has('verbose') && truthyFlag(params.getAll('verbose'));
   return { verbose, exclude: params.getAll('exclude').filter((n) => n.length > 0) };
@@ -103,10 +114,20 @@ export function fromSearch(search: string): { verbose: boolean; exclude: string[
 /** Picks the body format: `?verbose` gives text; `Accept: application/health+json` the IETF draft shape; else JSON. */
 export function negotiate(verbose: boolean, accept: string | undefined): Format {
   if (verbose) return 'text';
-  if (accept !== undefined && accept.length > 20 && accept.toLowerCase().includes('application/health+json'))
-    return 'health+json';
+  if (accept !== undefined && accept.length >= HEALTH_JSON.length && HEALTH_JSON_RE.test(accept)) return 'health+json';
   return 'json';
 }
+
+const HEALTH_JSON = 'application/health+json';
+// A case-insensitive test, rather than toLowerCase(): no string is allocated per request.
+const HEALTH_JSON_RE = /application\/health\+json/i;
+
+/** The report queries of plain hits, one per format and details flag, made once. */
+const PLAIN: Record<Format, readonly [ReportQuery, ReportQuery]> = {
+  json: [Object.freeze({ format: 'json' }), Object.freeze({ format: 'json', details: true })],
+  'health+json': [Object.freeze({ format: 'health+json' }), Object.freeze({ format: 'health+json', details: true })],
+  text: [Object.freeze({ format: 'text' }), Object.freeze({ format: 'text', details: true })],
+};
 
 /** Evaluates the `details` option for one request. A throwing predicate means no details. */
 export function detailsFor<Req>(option: DetailsOption<Req>, request: Req): boolean {
@@ -129,7 +150,7 @@ export function respond<Req>(
 ): ProbeResponse {
   const format = negotiate(req.verbose, req.accept);
   const details = detailsFor(http.details, request);
-  if (req.check === undefined && req.exclude.length === 0) return health.report(probe, { format, details });
+  if (req.check === undefined && req.exclude.length === 0) return health.report(probe, PLAIN[format][details ? 1 : 0]);
   return health.report(probe, { check: req.check, exclude: req.exclude, format, details });
 }
 

@@ -68,12 +68,8 @@ export function handleProbe<Req extends IncomingMessage>(
       return true;
     }
   }
-  let query: { verbose: boolean; exclude: string[] };
-  try {
-    query = fromSearch(search);
-  } catch {
-    query = { verbose: false, exclude: [] };
-  }
+  // URLSearchParams never throws: malformed percent-encoding is kept as is.
+  const query = fromSearch(search);
   const accept = req.headers.accept;
   send(
     res,
