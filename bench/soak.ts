@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { injectRate } from './lib/inject-rate.js';
 import { findLoader, runLoad } from './lib/load.js';
 import { installCleanup, which } from './lib/proc.js';
-import { describeMachine, tidy } from './lib/report.js';
+import { describeMachine } from './lib/report.js';
 import { type MemoryReport, startServer, waitForStatus } from './lib/server.js';
 import type { LoadResult } from './lib/wrk.js';
 
@@ -157,7 +157,6 @@ async function main(): Promise<number> {
       pass: rssOk && heapOk && complete,
     };
     await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-    await tidy([out]);
     say(`soak: written ${out}`);
     return result.pass ? 0 : 1;
   } finally {

@@ -1,10 +1,9 @@
 // Writes a run's results as JSON and as a Markdown table, and describes the machine it ran on.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { BenchOptions } from './args.js';
-import { run } from './proc.js';
 import type { VariantSummary } from './stats.js';
 import type { TargetResult } from './targets.js';
 
@@ -82,24 +81,12 @@ export function markdown(r: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Formats written result files with the project's Biome, so that `npm run lint` (which checks bench/**) stays
- * clean. Bounded by 30 s; a failure is only reported.
- */
-export async function tidy(files: readonly string[]): Promise<void> {
-  const biome = join(process.cwd(), 'node_modules', '.bin', 'biome');
-  if (!existsSync(biome)) return;
-  const r = await run(biome, ['format', '--write', ...files], 30_000);
-  if (r.code !== 0) process.stderr.write(`bench: biome format of the results failed:\n${r.stderr || r.stdout}\n`);
-}
-
-/** Writes `<out>.json` and `<out>.md` (formatted by {@link tidy}); returns their paths. */
+/** Writes `<out>.json` and `<out>.md` (bench/results is not linted); returns their paths. */
 export async function writeReport(r: BenchReport, out: string): Promise<[string, string]> {
   await mkdir(dirname(out), { recursive: true });
   const json = `${out}.json`;
   const md = `${out}.md`;
   await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(md, markdown(r));
-  await tidy([json, md]);
   return [json, md];
 }
