@@ -6,6 +6,7 @@ import type {
 } from 'mysql2/promise';
 import { abortable, defineCheck } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
+import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
 /** What {@link mysqlCheck} accepts: a mysql2 pool or connection, promise or callback API. */
@@ -68,75 +69,6 @@ function acquirer(client: Record<string, unknown>, promiseApi: boolean): (() => 
 }
 
 /**
- * One connection attempt at a time, shared out in turn. A run waits for it within its own timeout; a run that gives up
- * leaves it to the next run, and a connection nobody waits for any more goes back to the pool. So a server that
- * accepts connections but never answers costs the pool one slot, not one per run.
- */
-function borrower(acquire: () => Promise<Lease>): (signal: AbortSignal) => Promise<Lease> {
-  type Waiter = { resolve(v: Lease): void; reject(e: unknown): void };
-  const waiters: Waiter[] = [];
-  let attempting = false;
-  const next = () => {
-    if (attempting || waiters.length === 0) return;
-    attempting = true;
-    // Through a promise chain, so that an acquire that throws synchronously still settles the attempt.
-    Promise.resolve()
-      .then(acquire)
-      .then(
-        (v) => {
-          attempting = false;
-          const w = waiters.shift();
-          if (w) w.resolve(v);
-          else v.release();
-          next();
-        },
-        (e: unknown) => {
-          attempting = false;
-          waiters.shift()?.reject(e);
-          next();
-        },
-      );
-  };
-  return (signal) =>
-    new Promise<Lease>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        const i = waiters.indexOf(w);
-        if (i !== -1) waiters.splice(i, 1);
-        reject(signal.reason);
-      };
-      const w: Waiter = {
-        resolve(v) {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        reject(e) {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      waiters.push(w);
-      next();
-    });
-}
-
-/** One query at a time on a single connection: a run that finds one unanswered waits for it instead of queueing another. */
-function sharedQuery(run: () => Promise<unknown>): () => Promise<unknown> {
-  let current: Promise<unknown> | null = null;
-  return () => {
-    if (current) return current;
-    const p = run();
-    current = p;
-    const clear = () => {
-      if (current === p) current = null;
-    };
-    p.then(clear, clear);
-    return p;
-  };
-}
-
-/**
  * Runs `SELECT 1` (or `query`) on a connection of the app's mysql2 pool; works with MySQL and MariaDB.
  *
  * With a pool, the check borrows one connection per run and returns it. When the run times out (its signal
@@ -170,7 +102,7 @@ export function mysqlCheck(options: MysqlCheckOptions): Check {
   if (typeof sql !== 'string' || sql.trim().length === 0) {
     throw new InvalidOptionError(`mysqlCheck(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
   }
-  const borrow = acquire === null ? null : borrower(acquire);
+  const borrow = acquire === null ? null : borrower(acquire, (lease) => lease.release());
   const body: Pick<Check, 'run'> =
     borrow === null
       ? singleConnection(client, promiseApi, sql)
@@ -193,7 +125,7 @@ export function mysqlCheck(options: MysqlCheckOptions): Check {
 }
 
 function singleConnection(client: object, promiseApi: boolean, sql: string): Pick<Check, 'run'> {
-  const query = sharedQuery(() =>
+  const query = singleFlight(() =>
     promiseApi ? (client as PromiseConnection).query(sql) : callbackQuery(client as CallbackQueryable, sql),
   );
   return {

@@ -1,6 +1,7 @@
-import type { Client, Pool, PoolClient } from 'pg';
+import type { Client, Pool } from 'pg';
 import { abortable, defineCheck } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
+import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
 /** Options of {@link postgresCheck}. */
@@ -41,60 +42,6 @@ function kind(client: unknown): 'pool' | 'client' {
 }
 
 /**
- * One pool checkout at a time, shared out in turn. A run waits for it within its own timeout; a run that gives up
- * leaves it to the next run, and a connection nobody waits for any more goes back to the pool. So a server that
- * accepts connections but never answers costs the pool one slot, not one per run.
- */
-function borrower(pool: Pool): (signal: AbortSignal) => Promise<PoolClient> {
-  type Waiter = { resolve(v: PoolClient): void; reject(e: unknown): void };
-  const waiters: Waiter[] = [];
-  let attempting = false;
-  const next = () => {
-    if (attempting || waiters.length === 0) return;
-    attempting = true;
-    // Through a promise chain, so that a connect() that throws synchronously still settles the attempt.
-    Promise.resolve()
-      .then(() => pool.connect())
-      .then(
-        (v) => {
-          attempting = false;
-          const w = waiters.shift();
-          if (w) w.resolve(v);
-          else v.release();
-          next();
-        },
-        (e: unknown) => {
-          attempting = false;
-          waiters.shift()?.reject(e);
-          next();
-        },
-      );
-  };
-  return (signal) =>
-    new Promise<PoolClient>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        const i = waiters.indexOf(w);
-        if (i !== -1) waiters.splice(i, 1);
-        reject(signal.reason);
-      };
-      const w: Waiter = {
-        resolve(v) {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        reject(e) {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      waiters.push(w);
-      next();
-    });
-}
-
-/**
  * Runs `SELECT 1` (or `query`) through the app's node-postgres (`pg`) Pool or Client.
  *
  * With a pool, each run checks out one client and releases it. When the run times out (its signal aborts), the
@@ -116,7 +63,11 @@ export function postgresCheck(options: PostgresCheckOptions): Check {
   }
   let run: Check['run'];
   if (type === 'pool') {
-    const borrow = borrower(options.pool as Pool);
+    const pool = options.pool as Pool;
+    const borrow = borrower(
+      () => pool.connect(),
+      (client) => client.release(),
+    );
     run = async (signal) => {
       const client = await borrow(signal);
       try {
@@ -133,17 +84,9 @@ export function postgresCheck(options: PostgresCheckOptions): Check {
     };
   } else {
     const client = options.pool as Client;
-    let pending: Promise<unknown> | null = null;
+    const query = singleFlight(() => client.query(sql));
     run = async (signal) => {
-      if (!pending) {
-        const p = client.query(sql);
-        pending = p;
-        const clear = () => {
-          if (pending === p) pending = null;
-        };
-        p.then(clear, clear);
-      }
-      await abortable(pending, signal);
+      await abortable(query(), signal);
     };
   }
   return defineCheck('postgresCheck', options, { name: 'postgres' }, { run });

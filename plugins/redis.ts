@@ -1,5 +1,6 @@
 import { abortable, defineCheck } from '../src/core/define.js';
 import { CheckFailedError, InvalidOptionError } from '../src/core/errors.js';
+import { singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
 /** The part of an ioredis client (`Redis` or `Cluster`) the check uses. */
@@ -66,17 +67,7 @@ export function redisCheck(options: RedisCheckOptions): Check {
   const notReady = readiness(options?.client);
   const client = options.client;
   // The PING of an earlier run that is still unanswered: later runs wait for it rather than queue another.
-  let pending: Promise<unknown> | null = null;
-  const ping = (): Promise<unknown> => {
-    if (pending) return pending;
-    const p = client.ping();
-    pending = p;
-    const clear = () => {
-      if (pending === p) pending = null;
-    };
-    p.then(clear, clear);
-    return p;
-  };
+  const ping = singleFlight(() => client.ping());
   return defineCheck(
     'redisCheck',
     options,
