@@ -3,8 +3,13 @@
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type tap from 'tap';
+import { CheckTimeoutError } from '../../src/core/errors.js';
 import type { Check } from '../../src/core/types.js';
 import probekit from '../../src/fastify/index.js';
+import type { Proxy as CountingProxy } from '../plugins/silent-server.js';
+
+type Tap = Parameters<Parameters<typeof tap.test>[0]>[0];
 
 /** A running app with its probes on a real loopback listener. */
 export interface TestApp {
@@ -185,4 +190,29 @@ export function watchRuns(check: Check): { check: Check; log: RunLog } {
     },
   };
   return { check: wrapped, log };
+}
+
+/** A signal that aborts with a CheckTimeoutError after `ms`, as the scheduler's does. */
+export function timedOut(ms: number): AbortSignal {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new CheckTimeoutError(ms)), ms);
+  return ac.signal;
+}
+
+/**
+ * For a check on a single connection behind a counting proxy that has answered once: with the proxy stalled, two
+ * runs time out and send one query between them; once it resumes, that query arrives alone and the check passes.
+ */
+export async function assertHungQuerySentOnce(t: Tap, check: Check, proxy: CountingProxy): Promise<void> {
+  await check.run(new AbortController().signal);
+  t.equal(proxy.count, 1);
+  proxy.stall();
+  await t.rejects(check.run(timedOut(100)), CheckTimeoutError);
+  await t.rejects(check.run(timedOut(100)), CheckTimeoutError, 'the second run waits for the same query');
+  proxy.resume();
+  await waitFor('the held query reached the server', () => proxy.count >= 2, 5000);
+  // A second copy would arrive right behind the first: give it 100 ms to show up.
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal(proxy.count, 2, 'the two timed-out runs sent one query between them');
+  await check.run(new AbortController().signal);
 }
