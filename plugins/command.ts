@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { defineCheck } from '../src/core/define.js';
+import { defineCheck, factoryOptions } from '../src/core/define.js';
 import { CheckFailedError, InvalidOptionError } from '../src/core/errors.js';
 import { sanitizeText } from '../src/core/sanitize.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
@@ -55,6 +55,7 @@ function validate(options: CommandCheckOptions): void {
  * @throws InvalidOptionError for a missing `command` or malformed `args`, `cwd` or `env`.
  */
 export function commandCheck(options: CommandCheckOptions): Check {
+  factoryOptions('commandCheck', options, ['command', 'args', 'cwd', 'env']);
   validate(options);
   const command = options.command;
   const args = [...(options.args ?? [])];

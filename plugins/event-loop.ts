@@ -1,5 +1,5 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { defineCheck } from '../src/core/define.js';
+import { defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -21,6 +21,7 @@ export interface EventLoopCheckOptions extends CheckOptions {
  * @throws InvalidOptionError for a non-positive `maxDelayMs`, `resolution` or a `percentile` outside 1-100.
  */
 export function eventLoopCheck(options: EventLoopCheckOptions = {}): Check {
+  factoryOptions('eventLoopCheck', options, ['maxDelayMs', 'percentile', 'resolution']);
   const maxDelayMs = options.maxDelayMs ?? 1000;
   const percentile = options.percentile ?? 99;
   const resolution = options.resolution ?? 20;

@@ -1,4 +1,4 @@
-import { abortable, defineCheck } from '../src/core/define.js';
+import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
 import { sanitizeText } from '../src/core/sanitize.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
@@ -19,6 +19,45 @@ export interface HttpCheckOptions extends CheckOptions {
   maxBodyBytes?: number;
   /** Check name. Default `http`. */
   name?: string;
+}
+
+const MAX_BODY = 64 * 1024 * 1024;
+/** An HTTP token (RFC 9110 section 5.6.2): what a method or a header name may be made of. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What a header value may hold: visible characters, spaces and tabs; never CR, LF or NUL (header injection). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function show(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Validates `headers` once, at creation: a value with a newline would otherwise fail every run with an error whose
+ * text carries the value (a token). The message names the header, never its value.
+ */
+function validHeaders(input: unknown): Record<string, string> {
+  if (input === undefined) return {};
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidOptionError(`httpCheck(): Expected \`headers\` to be an object of strings, got \`${show(input)}\``);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (!TOKEN.test(name)) {
+      throw new InvalidOptionError(`httpCheck(): Expected \`headers\` names to be HTTP tokens, got \`${show(name)}\``);
+    }
+    if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
+      throw new InvalidOptionError(
+        `httpCheck(): Expected \`headers.${name}\` to be a string without control characters (CR, LF, NUL), got ${typeof value === 'string' ? 'one with them (value not shown)' : `\`${typeof value}\``}`,
+      );
+    }
+    out[name] = value;
+  }
+  return Object.freeze(out);
 }
 
 function statusMatcher(expect: HttpCheckOptions['expectStatus']): (status: number) => boolean {
@@ -77,6 +116,7 @@ function unwrapFetchError(err: unknown): unknown {
  * @throws InvalidOptionError for a missing or non-http(s) `url`, a `url` with credentials, or a bad matcher.
  */
 export function httpCheck(options: HttpCheckOptions): Check {
+  factoryOptions('httpCheck', options, ['url', 'expectStatus', 'expectBody', 'method', 'headers', 'maxBodyBytes']);
   let url: URL;
   try {
     url = new URL(String(options?.url));
@@ -95,7 +135,16 @@ export function httpCheck(options: HttpCheckOptions): Check {
   const okStatus = statusMatcher(options.expectStatus);
   const okBody = bodyMatcher(options.expectBody);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const init = { method: options.method ?? 'GET', headers: { ...options.headers }, redirect: 'manual' as const };
+  if (typeof maxBody !== 'number' || !Number.isInteger(maxBody) || maxBody < 1 || maxBody > MAX_BODY) {
+    throw new InvalidOptionError(
+      `httpCheck(): Expected \`maxBodyBytes\` to be a positive integer <= ${MAX_BODY}, got \`${show(maxBody)}\``,
+    );
+  }
+  const method = options.method ?? 'GET';
+  if (typeof method !== 'string' || !TOKEN.test(method)) {
+    throw new InvalidOptionError(`httpCheck(): Expected \`method\` to be an HTTP method token like GET, got \`${show(method)}\``);
+  }
+  const init = { method, headers: validHeaders(options.headers), redirect: 'manual' as const };
   return defineCheck(
     'httpCheck',
     options,

@@ -1,5 +1,5 @@
 import type { Admin, Consumer, ITopicMetadata, Kafka } from 'kafkajs';
-import { abortable, defineCheck } from '../src/core/define.js';
+import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
 import { CheckFailedError, InvalidOptionError } from '../src/core/errors.js';
 import { describeError } from '../src/core/sanitize.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
@@ -75,6 +75,7 @@ function checkTopics(wanted: readonly string[], found: readonly ITopicMetadata[]
  * @throws InvalidOptionError unless exactly one of `kafka` / `admin` is given, or for a bad `minBrokers` / `topics`.
  */
 export function kafkaCheck(options: KafkaCheckOptions): Check {
+  factoryOptions('kafkaCheck', options, ['kafka', 'admin', 'minBrokers', 'topics']);
   const { minBrokers, topics } = validate(options);
   const kafka = options.kafka;
   let admin: Admin | null = options.admin ?? null;
@@ -171,6 +172,7 @@ export interface KafkaConsumerCheckOptions extends CheckOptions {
  * @throws InvalidOptionError for a missing consumer or a non-positive `maxHeartbeatAgeMs`.
  */
 export function kafkaConsumerCheck(options: KafkaConsumerCheckOptions): Check {
+  factoryOptions('kafkaConsumerCheck', options, ['consumer', 'maxHeartbeatAgeMs']);
   const consumer = options?.consumer;
   if (consumer === null || typeof consumer !== 'object' || typeof consumer.on !== 'function' || !consumer.events) {
     throw new InvalidOptionError('kafkaConsumerCheck(): Expected `consumer` to be a kafkajs consumer (with `on` and `events`)');

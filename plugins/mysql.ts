@@ -4,7 +4,7 @@ import type {
   Pool as PromisePool,
   PoolConnection as PromisePoolConnection,
 } from 'mysql2/promise';
-import { abortable, defineCheck } from '../src/core/define.js';
+import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
 import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
@@ -84,6 +84,7 @@ function acquirer(client: Record<string, unknown>, promiseApi: boolean): (() => 
  * @throws InvalidOptionError when `pool` is not a mysql2 pool or connection, or `query` is not a non-empty string.
  */
 export function mysqlCheck(options: MysqlCheckOptions): Check {
+  factoryOptions('mysqlCheck', options, ['pool', 'query']);
   const client = options?.pool as unknown;
   if (client === null || typeof client !== 'object') {
     throw new InvalidOptionError(

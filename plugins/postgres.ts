@@ -1,5 +1,5 @@
 import type { Client, Pool } from 'pg';
-import { abortable, defineCheck } from '../src/core/define.js';
+import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
 import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
@@ -56,6 +56,7 @@ function kind(client: unknown): 'pool' | 'client' {
  * @throws InvalidOptionError when `pool` is neither, or `query` is not a non-empty string.
  */
 export function postgresCheck(options: PostgresCheckOptions): Check {
+  factoryOptions('postgresCheck', options, ['pool', 'query']);
   const type = kind(options?.pool);
   const sql = options.query ?? 'SELECT 1';
   if (typeof sql !== 'string' || sql.trim().length === 0) {

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { defineCheck } from '../src/core/define.js';
+import { defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -18,6 +18,7 @@ export interface TcpCheckOptions extends CheckOptions {
  * @throws InvalidOptionError for a missing host or a port outside 1-65535.
  */
 export function tcpCheck(options: TcpCheckOptions): Check {
+  factoryOptions('tcpCheck', options, ['host', 'port']);
   const host = options?.host;
   const port = options?.port;
   if (typeof host !== 'string' || host.length === 0) {

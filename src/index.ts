@@ -1,4 +1,5 @@
 export type { Format, HealthStatus, ProbeResponse } from './core/aggregate.js';
+export type { DrainTarget, OpenWork } from './core/drain-target.js';
 export type { ProbekitErrorCode } from './core/errors.js';
 export {
   CheckFailedError,
@@ -12,7 +13,7 @@ export {
   RegistryStoppedError,
 } from './core/errors.js';
 export type { HealthOptions, Logger, ReportQuery } from './core/health.js';
-export { createHealth, Health } from './core/health.js';
+export { HealthCore } from './core/health.js';
 export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
 export { sanitizeText } from './core/sanitize.js';
 export type { ShutdownOptions, ShutdownResult } from './core/shutdown.js';
@@ -27,6 +28,7 @@ export type {
   Timers,
   TransitionEvent,
 } from './core/types.js';
+export { createHealth, Health } from './health.js';
 export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
 export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';

@@ -24,6 +24,7 @@ const pinned: Record<string, string[]> = {
     'CheckTimeoutError',
     'DuplicateCheckError',
     'Health',
+    'HealthCore',
     'InvalidOptionError',
     'ProbekitError',
     'RegistryStoppedError',

@@ -1,5 +1,5 @@
 import type { NormalizedCheck } from './options.js';
-import { describeError, sanitizeText } from './sanitize.js';
+import { sanitizeText } from './sanitize.js';
 import type { CheckState } from './state.js';
 import type { Probe } from './types.js';
 
@@ -106,7 +106,7 @@ function iso(ms: number | null): string | null {
 
 /** The `output` of one check: its error (or `reason withheld`), else the check's own output. */
 function outputOf(state: CheckState, details: boolean): string | undefined {
-  if (state.lastError) return details ? describeError(state.lastError) : 'reason withheld';
+  if (state.errorText !== null) return details ? state.errorText : 'reason withheld';
   if (state.details?.output !== undefined) return sanitizeText(state.details.output);
   return undefined;
 }
@@ -161,9 +161,28 @@ function textLine(probe: Probe, m: Member, details: boolean, excluded: boolean):
   if (excluded) return `[+]${name} excluded: ok`;
   const s = m.state;
   if (checkPasses(probe, s)) return s.status === 'unknown' ? `[+]${name} ok (no result yet)` : `[+]${name} ok`;
-  if (s.status === 'unknown' && s.lastError === null) return `[-]${name} failed: no result yet`;
+  if (s.status === 'unknown' && s.errorText === null) return `[-]${name} failed: no result yet`;
   const why = outputOf(s, details) ?? 'failed';
   return m.check.critical ? `[-]${name} failed: ${why}` : `[!]${name} warn (non-critical): ${why}`;
+}
+
+/** Where a check goes in a body: failing first, then warning, then passing, so the first 10 KiB show what fails. */
+function rank(probe: Probe, m: Member): number {
+  if (checkPasses(probe, m.state)) return 2;
+  return m.check.critical ? 0 : 1;
+}
+
+/**
+ * The members in body order: failing, warning, passing (excluded last), each group in registration order.
+ * The kubelet reads (and logs) only the first 10 KiB of a body; with a thousand checks the failing one must be there.
+ */
+function ordered(view: View): readonly Member[] {
+  const { members, probe, excluded } = view;
+  const ranks = members.map((m) => (excluded.has(m.check.name) ? 3 : rank(probe, m)));
+  if (ranks.every((r, i) => i === 0 || (ranks[i - 1] as number) <= r)) return members;
+  const index = members.map((_, i) => i);
+  index.sort((a, b) => (ranks[a] as number) - (ranks[b] as number) || a - b);
+  return index.map((i) => members[i] as Member);
 }
 
 /**
@@ -175,8 +194,9 @@ export function render(view: View, format: Format, details: boolean): ProbeRespo
   const statusCode = status === 'fail' ? 503 : 200;
   const reasons = gateReasons(view);
   const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
+  const members = ordered(view);
   if (format === 'text') {
-    const lines = view.members.map((m) => textLine(view.probe, m, details, view.excluded.has(m.check.name)));
+    const lines = members.map((m) => textLine(view.probe, m, details, view.excluded.has(m.check.name)));
     if (view.gates.shuttingDown && reasons.includes('shutting down')) lines.push('[-]shutdown failed: shutting down');
     if (!view.single && view.probe === 'ready') {
       for (const h of view.gates.holds) lines.push(`[-]hold failed: ${sanitizeText(h)}`);
@@ -185,7 +205,7 @@ export function render(view: View, format: Format, details: boolean): ProbeRespo
     lines.push(`${view.probe} check ${status === 'fail' ? 'failed' : 'passed'}`);
     return { statusCode, status, headers: TEXT_HEADERS, body: `${lines.join('\n')}\n` };
   }
-  const included = view.members.filter((m) => !view.excluded.has(m.check.name));
+  const included = members.filter((m) => !view.excluded.has(m.check.name));
   if (format === 'health+json') {
     const body: Record<string, unknown> = { status };
     if (reason !== undefined) body.output = reason;
@@ -198,12 +218,15 @@ export function render(view: View, format: Format, details: boolean): ProbeRespo
   return { statusCode, status, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
 
-/** The 404 answer for an unknown check name on a per-check path. */
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+
+/**
+ * The 404 answer for an unknown check name on a per-check path. The name the client sent is echoed only when it
+ * has the shape of a check name (at most 128 characters of `[a-z0-9._-]`): nothing a client sends is run through
+ * the sanitizer, and nothing odd is reflected.
+ */
 export function notFound(probe: Probe, name: string): ProbeResponse {
-  const body = JSON.stringify({
-    status: 'error',
-    error: 'Not Found',
-    message: `No ${probe} check named ${JSON.stringify(sanitizeText(name))}`,
-  });
+  const message = NAME_RE.test(name) ? `No ${probe} check named ${JSON.stringify(name)}` : `No ${probe} check with that name`;
+  const body = JSON.stringify({ status: 'error', error: 'Not Found', message });
   return { statusCode: 404, status: 'error', headers: JSON_HEADERS, body };
 }

@@ -1,4 +1,5 @@
-import { toError } from './errors.js';
+import { loggableError } from './logger.js';
+import { describeError } from './sanitize.js';
 import type { Timers } from './types.js';
 
 /** The logger calls {@link runBounded} makes. */
@@ -32,7 +33,7 @@ export async function runBounded(
     logger.debug({ hook: what, durationMs: timers.now() - started }, `probekit: ${what} done`);
     return true;
   } catch (err) {
-    logger.error({ hook: what, err: toError(err) }, `probekit: ${what} failed`);
+    logger.error({ hook: what, err: loggableError(err, describeError(err)) }, `probekit: ${what} failed`);
     return false;
   } finally {
     timers.clearTimeout(handle);

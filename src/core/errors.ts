@@ -86,14 +86,27 @@ export function isProbekitError(value: unknown): value is ProbekitError {
   return typeof code === 'string' && code.startsWith('PROBEKIT_ERR_');
 }
 
-/** Turns anything thrown into an Error, wrapping non-Errors so that no caller ever sees a bare string. */
+/**
+ * Turns anything thrown into an Error, wrapping non-Errors so that no caller ever sees a bare string.
+ * Never throws: a Proxy whose traps throw, or a value that cannot be printed, becomes a CheckFailedError too.
+ */
 export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
+  try {
+    if (value instanceof Error) return value;
+  } catch {
+    return new CheckFailedError('non-error thrown: [unreadable value]');
+  }
   let text: string;
   try {
     text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
-    text = Object.prototype.toString.call(value);
+    try {
+      text = Object.prototype.toString.call(value);
+    } catch {
+      text = '[unreadable value]';
+    }
   }
+  // The text goes into a message that is logged and maybe shown: a huge value must not make a huge error.
+  if (text.length > 1024) text = `${text.slice(0, 1023)}…`;
   return new CheckFailedError(`non-error thrown: ${text}`, { cause: value });
 }

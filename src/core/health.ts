@@ -1,37 +1,19 @@
 import { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
-import { pino } from 'pino';
-import { type AttachOptions, attachServer } from '../http/attach.js';
-import type { ServerTracker } from '../http/drain.js';
-import {
-  aggregate,
-  type Format,
-  type Gates,
-  type HealthStatus,
-  isMember,
-  type Member,
-  notFound,
-  type ProbeResponse,
-  render,
-  startupComplete,
-} from './aggregate.js';
+import type { HealthStatus, ProbeResponse } from './aggregate.js';
 import { runBounded } from './bounded.js';
-import { DuplicateCheckError, InvalidOptionError, RegistryStoppedError, toError } from './errors.js';
-import { type NormalizedCheck, normalizeCheck, normalizeDefaults, normalizeTimers } from './options.js';
-import { CheckRunner } from './scheduler.js';
-import { normalizeShutdown, ShutdownController, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
-import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
-import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
-import type { Check, CheckOptions, Probe, Timers, TransitionEvent } from './types.js';
-import { PROBES } from './types.js';
+import type { DrainTarget } from './drain-target.js';
+import { InvalidOptionError, RegistryStoppedError } from './errors.js';
+import { Lifecycle } from './lifecycle.js';
+import { type Logger, normalizeLogger } from './logger.js';
+import { normalizeDefaults, normalizeTimers } from './options.js';
+import { Registry, type ReportQuery } from './registry.js';
+import { describeError } from './sanitize.js';
+import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
+import type { HealthSnapshot } from './snapshot.js';
+import type { Check, CheckOptions, Probe, Timers } from './types.js';
 
-/** The subset of a pino logger probekit uses; `app.log` of Fastify fits. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+export type { Logger } from './logger.js';
+export type { ReportQuery } from './registry.js';
 
 /** Options of {@link createHealth}. */
 export interface HealthOptions {
@@ -43,80 +25,56 @@ export interface HealthOptions {
   logger?: Logger;
   /** Clock and timers, for tests with fake timers. Default: the globals, unref'ed. */
   timers?: Timers;
-  /** How long a check's `close` hook may take when the registry stops, in ms. Default 5000. */
+  /** How long a check's `close` hook may take when the registry stops, in ms (1 to 2^31-1). Default 5000. */
   closeTimeout?: number;
   /** The graceful shutdown on SIGTERM/SIGINT (see {@link ShutdownOptions}); `false` turns it off. Default on. */
   shutdown?: ShutdownOptions | false;
 }
 
-/** What {@link Health.report} is asked for. */
-export interface ReportQuery {
-  /** One check alone (the `/ready/<name>` path). */
-  check?: string;
-  /** Checks to ignore for this answer. */
-  exclude?: readonly string[];
-  /** Body format. Default `json`. */
-  format?: Format;
-  /** Show error text of failing checks. Default `false` (`reason withheld`). */
-  details?: boolean;
-}
-
-interface Entry {
-  readonly check: NormalizedCheck;
-  readonly runner: CheckRunner;
-  state: CheckState;
-}
-
-const FORMATS: readonly Format[] = ['json', 'health+json', 'text'];
+const MAX_TIMER_MS = 2_147_483_647;
+const KNOWN_OPTIONS = new Set(['checks', 'defaults', 'logger', 'timers', 'closeTimeout', 'shutdown']);
 
 /**
- * The registry: checks, their background schedule, their state, and the answers built from it.
- * Events: `transition` ({@link TransitionEvent}) on every status change of a check, `startup` once startup completes.
+ * The health registry without any HTTP: checks and their answers ({@link Registry}), plus the process lifecycle
+ * ({@link Lifecycle}). `Health` (from `probekit`) adds `attach()` for node:http servers on top of it.
+ * Events: `transition` on every status change of a check, `startup` once startup completes, `change` whenever any
+ * probe's answer may have changed. Listeners that throw or reject are logged; they never break the schedule.
  */
-export class Health extends EventEmitter {
+export class HealthCore extends EventEmitter {
+  /** The logger, wrapped so that it never throws. */
   readonly logger: Logger;
-  private readonly timers: Timers;
-  private readonly defaults: Readonly<CheckOptions>;
+  protected readonly timers: Timers;
   private readonly closeTimeout: number;
-  private readonly entries = new Map<string, Entry>();
-  private members: Record<Probe, Member[]> = { live: [], ready: [], startup: [] };
-  private memberEntries: Record<Probe, Entry[]> = { live: [], ready: [], startup: [] };
-  private holds = new Map<symbol, string>();
-  private running = false;
-  private stopped = false;
-  private latched = false;
-  /** Set by the shutdown sequence; readiness fails from then on. */
-  private shuttingDown = false;
-  private readonly shutdownCtl: ShutdownController;
-  private readonly trackers: ServerTracker[] = [];
-  private readonly hooks: { name: string; fn: () => unknown }[] = [];
-  /** Bumped on every change; a cached response is valid while its version matches. */
-  private version = 0;
-  private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
-  // The hot path: one slot per probe x format x details, no key building.
-  private readonly fast: ({ version: number; response: ProbeResponse } | undefined)[] = [];
+  private readonly registry: Registry;
+  private readonly lifecycle: Lifecycle;
+  private stopping: Promise<void> | null = null;
 
   constructor(options: HealthOptions = {}) {
     super();
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError(`Expected options to be an object, got \`${String(options)}\``);
     }
-    this.defaults = normalizeDefaults(options.defaults);
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(`Unknown option \`${key}\``);
+    }
+    const defaults = normalizeDefaults(options.defaults);
     this.timers = normalizeTimers(options.timers);
     const closeTimeout = options.closeTimeout ?? 5000;
-    if (!Number.isInteger(closeTimeout) || closeTimeout < 1) {
-      throw new InvalidOptionError(`Expected \`closeTimeout\` to be a positive integer, got \`${String(closeTimeout)}\``);
+    if (typeof closeTimeout !== 'number' || !Number.isInteger(closeTimeout) || closeTimeout < 1 || closeTimeout > MAX_TIMER_MS) {
+      throw new InvalidOptionError(
+        `Expected \`closeTimeout\` to be a positive integer <= ${MAX_TIMER_MS}, got \`${String(closeTimeout)}\``,
+      );
     }
     this.closeTimeout = closeTimeout;
     const shutdown = normalizeShutdown(options.shutdown);
-    this.logger = options.logger ?? pino({ name: 'probekit' });
-    this.shutdownCtl = new ShutdownController(shutdown, {
-      logger: this.logger,
-      timers: this.timers,
-      markShuttingDown: () => this.markShuttingDown(),
-      trackers: () => this.trackers,
-      hooks: () => this.hooks,
-      bounded: (what, fn, ms) => this.bounded(what, fn, ms),
+    this.logger = normalizeLogger(options.logger);
+    this.registry = new Registry(this.logger, this.timers, defaults, {
+      transition: (event) => this.safeEmit('transition', event),
+      startup: () => this.safeEmit('startup'),
+      change: () => this.safeEmit('change'),
+    });
+    this.lifecycle = new Lifecycle(shutdown, this.logger, this.timers, {
+      markShuttingDown: () => this.registry.markShuttingDown(),
       stopChecks: () => this.stop(),
     });
     if (options.checks !== undefined && !Array.isArray(options.checks)) {
@@ -130,23 +88,13 @@ export class Health extends EventEmitter {
    * @throws InvalidOptionError for bad settings, DuplicateCheckError for a taken name, RegistryStoppedError after `stop()`.
    */
   register(check: Check): this {
-    if (this.stopped) throw new RegistryStoppedError('register a check');
-    const normalized = normalizeCheck(check, this.defaults);
-    if (this.entries.has(normalized.name)) throw new DuplicateCheckError(normalized.name);
-    const entry: Entry = {
-      check: normalized,
-      state: INITIAL_STATE,
-      runner: new CheckRunner(normalized, this.timers, (outcome) => this.record(entry, outcome)),
-    };
-    this.entries.set(normalized.name, entry);
-    this.rebuildMembers();
-    if (this.running) entry.runner.start();
+    this.registry.register(check);
     return this;
   }
 
   /** Names of the registered checks, in registration order. */
   get checkNames(): string[] {
-    return [...this.entries.keys()];
+    return this.registry.checkNames;
   }
 
   /**
@@ -154,90 +102,84 @@ export class Health extends EventEmitter {
    * Calling the release function twice is harmless.
    */
   hold(reason: string): () => void {
-    if (typeof reason !== 'string' || reason.length === 0) {
-      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${String(reason)}\``);
-    }
-    const key = Symbol(reason);
-    this.holds.set(key, reason);
-    this.changed();
-    return () => {
-      if (this.holds.delete(key)) this.changed();
-    };
+    return this.registry.hold(reason);
   }
 
-  /** Starts every check's schedule (first runs at once). Idempotent. */
+  /** Starts every check's schedule (first runs at once) and the signal handling. Idempotent. */
   start(): void {
-    if (this.stopped) throw new RegistryStoppedError('start');
-    if (this.running) return;
-    this.running = true;
-    for (const e of this.entries.values()) e.runner.start();
-    this.updateLatch();
-    this.shutdownCtl.trap();
+    this.registry.start();
+    this.lifecycle.trap();
   }
 
   /**
-   * Adds a cleanup hook for the shutdown sequence (close your pools here). Hooks run in reverse order of
-   * registration, each bounded by `shutdown.hookTimeout`; one that throws or hangs is logged and the others still run.
+   * Adds a cleanup hook for the shutdown sequence (close your pools here). Hooks run once, in reverse order of
+   * registration, each bounded by `shutdown.hookTimeout`; one that throws or hangs is logged and the others still
+   * run. They run on the shutdown signal, on `health.shutdown()`, or on `health.close()` (Fastify: `app.close()`),
+   * whichever comes first.
    * @param name Shown in the logs. Default: the function's name.
    */
   onShutdown(fn: () => unknown, name?: string): this {
-    if (typeof fn !== 'function') throw new InvalidOptionError(`Expected a function, got \`${String(fn)}\``);
-    this.hooks.push({ name: name ?? (fn.name || `#${this.hooks.length + 1}`), fn });
+    this.lifecycle.addHook(fn, name);
     return this;
   }
 
   /**
    * Runs the shutdown sequence: readiness 503 at once, `delay`, drain the attached servers, cleanup hooks,
-   * stop the checks, then `process.exit` (unless `shutdown.exit` is false). Calling it again returns the same promise.
+   * stop the checks, then `process.exit` (unless `shutdown.exit` is false) once every registry of the process has
+   * finished its own sequence. Calling it again returns the same promise.
    */
   shutdown(trigger = 'manual'): Promise<ShutdownResult> {
-    return this.shutdownCtl.run(trigger);
+    return this.lifecycle.shutdown(trigger);
   }
 
   /**
-   * Wires a node:http(s) server into the shutdown sequence (step 3, the drain). With `serveProbes: true` it also
-   * answers the probe paths itself, before any framework: attach after the app's request handler is set
-   * (`http.createServer(app)`), so that the handler can be wrapped. Returns a function that undoes it.
-   * @throws InvalidOptionError for bad HTTP options.
+   * Closes the registry without the shutdown sequence (no delay, no drain, no exit): runs the cleanup hooks (once;
+   * not again if a shutdown already ran them) and stops the checks. What an app's own `close()` calls.
+   * During a shutdown sequence it does nothing: the sequence does all of this itself.
    */
-  attach(server: Server, options: AttachOptions = {}): () => void {
-    const { tracker, detach } = attachServer(this, server, options);
-    this.trackers.push(tracker);
-    return () => {
-      detach();
-      const i = this.trackers.indexOf(tracker);
-      if (i !== -1) this.trackers.splice(i, 1);
-    };
+  async close(): Promise<void> {
+    if (this.lifecycle.inProgress) return;
+    await this.lifecycle.runHooks();
+    await this.stop();
+  }
+
+  /**
+   * Adds something to drain in the shutdown sequence (step 3): a gRPC server, a queue consumer. `health.attach()`
+   * does this for node:http servers. Returns a function that removes it.
+   * @throws InvalidOptionError when `target` lacks `drain`, `destroy` or `openWork`.
+   */
+  addDrainTarget(target: DrainTarget): () => void {
+    return this.lifecycle.addTarget(target);
+  }
+
+  /** @internal Lets a framework adapter close its app after the cleanup hooks. */
+  addCloser(fn: () => unknown, name: string): () => void {
+    return this.lifecycle.addCloser(fn, name);
   }
 
   /** True after `start()` and before `stop()`. */
   get isRunning(): boolean {
-    return this.running;
+    return this.registry.isRunning;
   }
 
   /** True once the shutdown sequence began. */
   get isShuttingDown(): boolean {
-    return this.shuttingDown;
+    return this.registry.isShuttingDown;
   }
 
   /**
    * Stops every timer and aborts every run in progress, then calls the checks' `close` hooks
    * (each bounded by `closeTimeout`; one that throws or hangs is logged and the others still run). Idempotent.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.running = false;
-    this.shutdownCtl.release();
-    for (const e of this.entries.values()) e.runner.stop();
-    const closers = [...this.entries.values()].filter((e) => e.check.close !== undefined).reverse();
-    for (const e of closers) {
-      await this.bounded(`close hook of check ${e.check.name}`, () => e.check.close?.(), this.closeTimeout);
-    }
-  }
-
-  private bounded(what: string, fn: () => unknown, ms: number): Promise<boolean> {
-    return runBounded(this.logger, this.timers, what, fn, ms);
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.lifecycle.release();
+      const closers = this.registry.stop().reverse();
+      for (const c of closers) {
+        await runBounded(this.logger, this.timers, `close hook of check ${c.name}`, () => c.close?.(), this.closeTimeout);
+      }
+    })();
+    return this.stopping;
   }
 
   /**
@@ -245,129 +187,45 @@ export class Health extends EventEmitter {
    * beyond the first hit after a change.
    */
   report(probe: Probe, query?: ReportQuery): ProbeResponse {
-    const format = query?.format ?? 'json';
-    const details = query?.details === true;
-    if (query?.check === undefined && (query?.exclude === undefined || query.exclude.length === 0)) {
-      const slot = PROBES.indexOf(probe) * 6 + FORMATS.indexOf(format) * 2 + (details ? 1 : 0);
-      const hit = this.fast[slot];
-      if (hit !== undefined && hit.version === this.version) return hit.response;
-      const response = render(this.view(probe, false, undefined), format, details);
-      this.fast[slot] = { version: this.version, response };
-      return response;
-    }
-    if (query.check !== undefined) {
-      const entry = this.entries.get(query.check);
-      if (entry === undefined || !this.memberEntries[probe].includes(entry)) return notFound(probe, query.check);
-      const key = `${probe}/${query.check}|${format}|${details}`;
-      const hit = this.cache.get(key);
-      if (hit !== undefined && hit.version === this.version) return hit.response;
-      const response = render(this.view(probe, true, undefined, entry), format, details);
-      this.cache.set(key, { version: this.version, response });
-      return response;
-    }
-    return render(this.view(probe, false, new Set(query.exclude)), format, details);
+    return this.registry.report(probe, query);
+  }
+
+  /**
+   * The status a probe would answer now: `pass`, `warn` (200) or `fail` (503). With `checks`, only those checks
+   * count (a name that is not registered counts as failing); the probe's gates (shutdown, holds, startup) still apply.
+   * Pure and cheap; for answers that follow changes, call it on the `change` event.
+   */
+  evaluate(probe: Probe, checks?: readonly string[]): HealthStatus {
+    return this.registry.evaluate(probe, checks);
   }
 
   /** A copy of the whole registry's state. */
   snapshot(): HealthSnapshot {
-    const checks: HealthSnapshot['checks'] = {};
-    for (const { check, state } of this.entries.values()) checks[check.name] = checkSnapshot(check, state);
-    const status = {} as Record<Probe, HealthStatus>;
-    for (const p of PROBES) status[p] = aggregate(this.view(p, false, undefined));
-    return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
+    return this.registry.snapshot();
   }
 
-  /** Marks the registry as shutting down: readiness answers 503 `shutting down` from now on. */
-  private markShuttingDown(): void {
-    if (this.shuttingDown) return;
-    this.shuttingDown = true;
-    this.changed();
+  protected assertOpen(what: string): void {
+    if (this.registry.isStopped) throw new RegistryStoppedError(what);
   }
 
-  private gates(): Gates {
-    return { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
-  }
-
-  private view(probe: Probe, single: boolean, excluded: ReadonlySet<string> | undefined, one?: Entry) {
-    return {
-      probe,
-      members: one ? [{ check: one.check, state: one.state }] : this.members[probe],
-      excluded: excluded ?? EMPTY,
-      gates: this.gates(),
-      single,
-    };
-  }
-
-  private rebuildMembers(): void {
-    const all = [...this.entries.values()];
-    const explicitStartup = all.some((e) => e.check.startup);
-    for (const p of PROBES) this.memberEntries[p] = all.filter((e) => isMember(e.check, p, explicitStartup));
-    this.refreshMembers();
-  }
-
-  private refreshMembers(): void {
-    for (const p of PROBES) this.members[p] = this.memberEntries[p].map((e) => ({ check: e.check, state: e.state }));
-    this.changed();
-  }
-
-  private changed(): void {
-    this.version++;
-  }
-
-  private updateLatch(): void {
-    if (this.latched || !this.running) return;
-    if (startupComplete(this.members.startup)) {
-      this.latched = true;
-      this.changed();
-      this.logger.info({}, 'probekit: startup complete');
-      this.safeEmit('startup');
-    }
-  }
-
-  /** Emits without letting a throwing listener break the schedule (it would surface as an unhandled rejection). */
+  /**
+   * Emits to each listener on its own: one that throws, or an async one that rejects, is logged and the others
+   * still hear the event (a throw would otherwise surface in the check's schedule as an unhandled rejection).
+   */
   private safeEmit(event: string, ...args: unknown[]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (err) {
-      this.logger.error({ err: toError(err), event }, `probekit: a '${event}' listener threw`);
-    }
-  }
-
-  private record(entry: Entry, outcome: Outcome): void {
-    const { state, transition } = applyResult(entry.state, outcome, entry.check, this.timers.now());
-    entry.state = state;
-    this.refreshMembers();
-    if (transition) {
-      const event: TransitionEvent = {
-        name: entry.check.name,
-        from: transition.from,
-        to: transition.to,
-        critical: entry.check.critical,
-        durationMs: outcome.durationMs,
-        at: state.since ?? this.timers.now(),
-      };
-      if (!outcome.ok) event.error = outcome.error;
-      const fields = {
-        check: event.name,
-        from: event.from,
-        to: event.to,
-        durationMs: event.durationMs,
-        critical: event.critical,
-      };
-      if (event.to === 'fail') {
-        this.logger.warn({ ...fields, err: event.error }, `probekit: check ${event.name} is failing`);
-      } else {
-        this.logger.info(fields, `probekit: check ${event.name} is passing`);
+    for (const listener of this.rawListeners(event) as ((...a: unknown[]) => unknown)[]) {
+      try {
+        const result = listener.apply(this, args);
+        if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+          (result as Promise<unknown>).then(undefined, (err: unknown) => this.listenerFailed(event, err));
+        }
+      } catch (err) {
+        this.listenerFailed(event, err);
       }
-      this.safeEmit('transition', event);
     }
-    this.updateLatch();
   }
-}
 
-const EMPTY: ReadonlySet<string> = new Set();
-
-/** Creates a health registry. Throws InvalidOptionError on bad options (see {@link HealthOptions}). */
-export function createHealth(options?: HealthOptions): Health {
-  return new Health(options);
+  private listenerFailed(event: string, err: unknown): void {
+    this.logger.error({ event, error: describeError(err) }, `probekit: a '${event}' listener failed`);
+  }
 }

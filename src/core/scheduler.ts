@@ -1,5 +1,6 @@
 import { CheckFailedError, CheckPendingError, CheckTimeoutError, toError } from './errors.js';
 import type { NormalizedCheck } from './options.js';
+import { describeError, sanitizeText } from './sanitize.js';
 import type { Outcome } from './state.js';
 import type { CheckDetails, Timers } from './types.js';
 
@@ -76,8 +77,12 @@ export class CheckRunner {
     const started = this.clock();
     void this.execute().then((outcome) => {
       if (!this.active || outcome === null) return;
-      this.onOutcome(outcome);
-      this.arm(Math.max(0, this.check.interval - (this.clock() - started)));
+      try {
+        this.onOutcome(outcome);
+      } finally {
+        // Whatever recording did (a logger or a listener that threw), the schedule goes on: a check never freezes.
+        this.arm(Math.max(0, this.check.interval - (this.clock() - started)));
+      }
     });
   }
 
@@ -105,15 +110,16 @@ export class CheckRunner {
         const durationMs = round(this.clock() - started);
         if (result.ok) return resolve({ ok: true, durationMs, details: result.details });
         const error = result.error;
+        // Built once, here, defensively: getters that throw and non-string messages end as a safe one-line text.
+        const description = describeError(error);
         let fatal = false;
-        if (!(error instanceof CheckTimeoutError)) {
-          try {
-            fatal = check.fatal(error) === true;
-          } catch {
-            fatal = false; // A throwing classifier must not break the schedule.
-          }
+        try {
+          // `instanceof` runs a Proxy's getPrototypeOf trap, and the classifier is the user's: either may throw.
+          fatal = !(error instanceof CheckTimeoutError) && check.fatal(error) === true;
+        } catch {
+          fatal = false;
         }
-        resolve({ ok: false, durationMs, error, fatal });
+        resolve({ ok: false, durationMs, error, fatal, description });
       };
       // A check that ignores its signal still fails on time: the abort settles the race, not the check.
       const onAbort = () => {
@@ -133,6 +139,7 @@ export class CheckRunner {
         (value) => finish(interpret(value)),
         (err: unknown) => finish({ ok: false, error: toError(err) }),
       );
+      // `finish` never throws (interpret and toError are total), so this chain can not reject unhandled.
     });
   }
 }
@@ -149,24 +156,40 @@ function invoke(check: NormalizedCheck, signal: AbortSignal): Promise<unknown> {
   } catch (err) {
     return Promise.reject(toError(err));
   }
-  if (
-    value === null ||
-    (typeof value !== 'object' && typeof value !== 'function') ||
-    typeof (value as PromiseLike<unknown>).then !== 'function'
-  ) {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
     return Promise.reject(new CheckFailedError(`run() must return a promise, got ${value === null ? 'null' : typeof value}`));
   }
-  return Promise.resolve(value as PromiseLike<unknown>);
+  try {
+    // Reading `then` runs a getter (or a Proxy trap) of the check's: it may throw, here or inside Promise.resolve.
+    if (typeof (value as PromiseLike<unknown>).then !== 'function') {
+      return Promise.reject(new CheckFailedError(`run() must return a promise, got ${typeof value}`));
+    }
+    return Promise.resolve(value as PromiseLike<unknown>);
+  } catch (err) {
+    return Promise.reject(toError(err));
+  }
 }
 
 /** Reads a resolved value: nothing, `true` or CheckDetails = success; `false` = failure; other fields are ignored. */
 function interpret(value: unknown): { ok: true; details: CheckDetails | null } | { ok: false; error: Error } {
+  try {
+    return readResult(value);
+  } catch (err) {
+    return { ok: false, error: new CheckFailedError('run() resolved a value that could not be read', { cause: err }) };
+  }
+}
+
+function readResult(value: unknown): { ok: true; details: CheckDetails | null } | { ok: false; error: Error } {
   if (value === false) return { ok: false, error: new CheckFailedError('check resolved false') };
   if (value === null || typeof value !== 'object') return { ok: true, details: null };
   const v = value as Record<string, unknown>;
+  // Each field is read once (a getter may answer differently twice) and text is sanitised here, once per run.
+  const observedValue = v.observedValue;
+  const observedUnit = v.observedUnit;
+  const output = v.output;
   const details: CheckDetails = {};
-  if (typeof v.observedValue === 'number' && Number.isFinite(v.observedValue)) details.observedValue = v.observedValue;
-  if (typeof v.observedUnit === 'string') details.observedUnit = v.observedUnit;
-  if (typeof v.output === 'string') details.output = v.output;
+  if (typeof observedValue === 'number' && Number.isFinite(observedValue)) details.observedValue = observedValue;
+  if (typeof observedUnit === 'string') details.observedUnit = sanitizeText(observedUnit);
+  if (typeof output === 'string') details.output = sanitizeText(output);
   return { ok: true, details: Object.keys(details).length > 0 ? details : null };
 }

@@ -1,6 +1,5 @@
 import type { HealthStatus } from './aggregate.js';
 import type { NormalizedCheck } from './options.js';
-import { describeError } from './sanitize.js';
 import type { CheckState } from './state.js';
 import type { Probe } from './types.js';
 
@@ -45,7 +44,7 @@ export function checkSnapshot(check: NormalizedCheck, state: CheckState): CheckS
     durationMs: state.durationMs,
     consecutiveFailures: state.consecutiveFailures,
     consecutiveSuccesses: state.consecutiveSuccesses,
-    error: state.lastError ? describeError(state.lastError) : null,
+    error: state.errorText,
   };
   if (state.details?.observedValue !== undefined) c.observedValue = state.details.observedValue;
   if (state.details?.observedUnit !== undefined) c.observedUnit = state.details.observedUnit;

@@ -1,3 +1,4 @@
+import { describeError } from './sanitize.js';
 import type { CheckDetails, CheckStatus } from './types.js';
 
 /** The state one check carries between runs. Immutable: {@link applyResult} returns a new one. */
@@ -11,6 +12,8 @@ export interface CheckState {
   readonly lastRun: number | null;
   readonly durationMs: number | null;
   readonly lastError: Error | null;
+  /** The last error as shown (sanitised, one line), computed once when it was recorded; `null` after a success. */
+  readonly errorText: string | null;
   readonly details: CheckDetails | null;
   /** Has the check ever been `pass`? Startup latches on it. */
   readonly passedOnce: boolean;
@@ -19,7 +22,14 @@ export interface CheckState {
 /** The result of one run, as the scheduler reports it. */
 export type Outcome =
   | { readonly ok: true; readonly durationMs: number; readonly details?: CheckDetails | null }
-  | { readonly ok: false; readonly durationMs: number; readonly error: Error; readonly fatal: boolean };
+  | {
+      readonly ok: false;
+      readonly durationMs: number;
+      readonly error: Error;
+      readonly fatal: boolean;
+      /** The error as shown (sanitised); the scheduler builds it once per run. Default: `describeError(error)`. */
+      readonly description?: string;
+    };
 
 /** Thresholds the state machine needs. */
 export interface ThresholdConfig {
@@ -42,6 +52,7 @@ export const INITIAL_STATE: CheckState = Object.freeze({
   lastRun: null,
   durationMs: null,
   lastError: null,
+  errorText: null,
   details: null,
   passedOnce: false,
 });
@@ -67,6 +78,7 @@ export function applyResult(state: CheckState, outcome: Outcome, cfg: ThresholdC
       lastRun: now,
       durationMs: outcome.durationMs,
       lastError: null,
+      errorText: null,
       details: outcome.details ?? null,
       passedOnce: state.passedOnce || to === 'pass',
     };
@@ -81,6 +93,7 @@ export function applyResult(state: CheckState, outcome: Outcome, cfg: ThresholdC
       lastRun: now,
       durationMs: outcome.durationMs,
       lastError: outcome.error,
+      errorText: outcome.description ?? describeError(outcome.error),
       details: null,
       passedOnce: state.passedOnce,
     };

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
-import { Health } from '../core/health.js';
+import { InvalidOptionError } from '../core/errors.js';
+import { Health } from '../health.js';
 import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
 import { handleProbe, splitUrl } from '../http/node.js';
 
@@ -12,10 +13,12 @@ export type ProbekitExpressOptions = HttpOptions<Request>;
  * and `/<probe>/<name>`, exactly as the Fastify plugin does. Mount it with `app.use(router)` (or under a path).
  * The answer is written on the raw response (no ETag, no 304). For the graceful shutdown's drain, also call
  * `health.attach(server)`; for probes that skip the app's middleware, `health.attach(server, { serveProbes: true })`.
- * @throws InvalidOptionError for bad HTTP options; TypeError when `health` is not a Health.
+ * @throws InvalidOptionError for bad HTTP options, or when `health` is not a Health.
  */
 export function probekitExpress(health: Health, options: ProbekitExpressOptions = {}): Router {
-  if (!(health instanceof Health)) throw new TypeError('Expected `health` to be a Health created by createHealth()');
+  if (!(health instanceof Health)) {
+    throw new InvalidOptionError('Expected `health` to be a Health created by createHealth()');
+  }
   const http = normalizeHttpOptions<IncomingMessage>(options as HttpOptions<IncomingMessage>);
   const router = express.Router();
   // One middleware rather than one route per path: the probe paths are matched by the same code as the
@@ -28,4 +31,4 @@ export function probekitExpress(health: Health, options: ProbekitExpressOptions 
 }
 
 export default probekitExpress;
-export { createHealth, Health } from '../core/health.js';
+export { createHealth, Health } from '../health.js';

@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOptionError } from '../core/errors.js';
-import type { Health } from '../core/health.js';
-import { type HttpOptions, normalizeHttpOptions } from './contract.js';
+import type { Reporter } from '../core/registry.js';
+import { type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
 import { ServerTracker } from './drain.js';
-import { handleProbe, splitUrl } from './node.js';
+import { BAD_REQUEST, handleProbe, send } from './node.js';
+import { matchProbePath, splitUrl } from './paths.js';
 
 /** Options of `health.attach(server, options)`. */
 export interface AttachOptions extends HttpOptions<IncomingMessage> {
@@ -13,32 +14,70 @@ export interface AttachOptions extends HttpOptions<IncomingMessage> {
 
 type Listener = (...args: unknown[]) => void;
 
-/**
- * Follows `server` for the drain and, with `serveProbes`, puts the probe answers in front of its request handlers:
- * the handlers present now are taken off and called only for requests that are not probes.
- * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
- */
-export function attachServer(health: Health, server: Server, options: AttachOptions): { tracker: ServerTracker; detach(): void } {
+function assertServer(server: unknown): asserts server is Server {
   if (server === null || typeof server !== 'object' || typeof (server as Server).listeners !== 'function') {
     throw new InvalidOptionError('Expected `server` to be a node:http or node:https server');
   }
-  const http = options.serveProbes === true ? normalizeHttpOptions<IncomingMessage>(options) : undefined;
-  const tracker = new ServerTracker(server);
-  if (http === undefined) return { tracker, detach: () => tracker.detach() };
+}
+
+/**
+ * Puts `first` in front of the server's request handlers: the handlers present now are taken off and called only
+ * for requests `first` did not answer. Returns a function that puts them back.
+ */
+function intercept(server: Server, first: (req: IncomingMessage, res: ServerResponse) => boolean): () => void {
   const app = server.listeners('request') as Listener[];
   for (const l of app) server.removeListener('request', l);
   const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-    const [path, search] = splitUrl(req.url);
-    if (handleProbe(health, http, req, res, path, search)) return;
+    if (first(req, res)) return;
     for (const l of app) l.call(server, req, res);
   };
   server.on('request', dispatch);
+  return () => {
+    server.removeListener('request', dispatch);
+    for (const l of app) server.on('request', l);
+  };
+}
+
+/**
+ * Follows `server` for the drain and, with `serveProbes`, puts the probe answers in front of its request handlers.
+ * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
+ */
+export function attachServer(
+  health: Reporter,
+  server: Server,
+  options: AttachOptions,
+): { target: ServerTracker; detach(): void } {
+  assertServer(server);
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('Expected `options` to be an object');
+  const http = options.serveProbes === true ? normalizeHttpOptions<IncomingMessage>(options) : undefined;
+  const tracker = new ServerTracker(server);
+  if (http === undefined) return { target: tracker, detach: () => tracker.detach() };
+  const restore = intercept(server, (req, res) => {
+    const [path, search] = splitUrl(req.url);
+    return handleProbe(health, http, req, res, path, search);
+  });
   return {
-    tracker,
+    target: tracker,
     detach: () => {
-      server.removeListener('request', dispatch);
-      for (const l of app) server.on('request', l);
+      restore();
       tracker.detach();
     },
   };
+}
+
+/**
+ * For a framework whose router rejects a malformed URL before any plugin code runs (Fastify answers `/ready/%`
+ * with its own 400, without `Cache-Control: no-store`): answers such probe paths with the contract's 400 instead.
+ * Every other request goes on to the framework untouched; a URL without `%` costs one `indexOf`.
+ */
+export function guardMalformed(server: Server, http: NormalizedHttp<unknown>): () => void {
+  assertServer(server);
+  return intercept(server, (req, res) => {
+    const url = req.url;
+    if (url === undefined || !url.includes('%') || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    const match = matchProbePath(http.byPath, splitUrl(url)[0]);
+    if (match?.kind !== 'malformed') return false;
+    send(res, BAD_REQUEST, req.method === 'HEAD');
+    return true;
+  });
 }

@@ -1,11 +1,23 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import type { DrainTarget, OpenWork } from '../core/drain-target.js';
 
-/** What is still open when a drain is cut short, for the log. */
-export interface OpenWork {
-  requests: string[];
-  connections: number;
+/**
+ * The sockets a server already has: Node keeps them in an internal list (what `closeAllConnections()` walks,
+ * Node >= 18.2), found by its symbol's description. Empty when that is not there: those sockets are then waited for
+ * through the server's own `close` callback, which fires once every connection has ended.
+ */
+function existingSockets(server: Server): Socket[] {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
+  if (key === undefined) return [];
+  try {
+    const list = (server as unknown as Record<symbol, { all?: () => { socket?: Socket | null }[] }>)[key];
+    const all = typeof list?.all === 'function' ? list.all() : [];
+    return all.map((p) => p.socket).filter((s): s is Socket => s !== null && s !== undefined && !s.destroyed);
+  } catch {
+    return [];
+  }
 }
 
 /** The response a socket is writing now; Node keeps it on the socket (stable since Node 0.x, used by many servers). */
@@ -26,14 +38,15 @@ function markClose(res: ServerResponse): void {
  * accepting, close idle keep-alive sockets at once, and busy ones right after their response.
  * It costs nothing per request (the app's requests must not pay for a shutdown that has not begun): it keeps the
  * open sockets, one listener per connection, and looks at their in-flight responses only when the drain starts.
- * Attach it before connections arrive; sockets opened earlier are still closed by `server.close()` once idle.
+ * Sockets the server had before it was attached are adopted too, so `attach()` may come after `listen()`.
  */
-export class ServerTracker {
+export class ServerTracker implements DrainTarget {
   private readonly sockets = new Set<Socket>();
   private readonly event: 'connection' | 'secureConnection';
   private idleWaiters: (() => void)[] = [];
   private closed: Promise<void> | null = null;
   private readonly onConnection = (socket: Socket) => {
+    if (this.sockets.has(socket)) return;
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -48,6 +61,7 @@ export class ServerTracker {
     // An https server hands HTTP the TLS socket of 'secureConnection', not the raw one of 'connection'.
     this.event = server instanceof TlsServer ? 'secureConnection' : 'connection';
     server.on(this.event, this.onConnection);
+    for (const socket of existingSockets(server)) this.onConnection(socket);
   }
 
   /** Number of open connections. */
@@ -69,13 +83,18 @@ export class ServerTracker {
       // Its headers went out with keep-alive: once it finishes the socket is idle, and idle sockets are closed.
       if (res.headersSent) res.once('finish', this.closeIdle);
     }
-    this.closed = new Promise<void>((resolve) => {
-      if (this.server.listening) this.server.close();
+    const serverClosed = new Promise<void>((resolve) => {
+      // The server's close callback comes once every connection has ended, the ones nobody saw open included.
+      if (this.server.listening) this.server.close(() => resolve());
+      else resolve();
+    });
+    const socketsClosed = new Promise<void>((resolve) => {
       this.server.closeIdleConnections?.();
       // Destroyed sockets emit 'close' on a later tick, so the idle ones closed just now are still counted here.
       if (this.sockets.size === 0) resolve();
       else this.idleWaiters.push(resolve);
     });
+    this.closed = Promise.all([serverClosed, socketsClosed]).then(() => undefined);
     return this.closed;
   }
 
@@ -90,7 +109,7 @@ export class ServerTracker {
   }
 
   /** Destroys every remaining socket (past the shutdown deadline). */
-  destroyAll(): void {
+  destroy(): void {
     this.server.closeAllConnections?.();
     for (const socket of this.sockets) socket.destroy();
   }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbeResponse } from '../core/aggregate.js';
-import type { Health } from '../core/health.js';
+import type { Reporter } from '../core/registry.js';
 import { badPath, fromSearch, type NormalizedHttp, respond } from './contract.js';
+import { matchProbePath } from './paths.js';
 
 /**
  * Writes a probe answer on a bare `ServerResponse`: no framework, no ETag, no freshness check
@@ -16,28 +17,21 @@ export function send(res: ServerResponse, r: ProbeResponse, head: boolean): void
   else res.end(r.body);
 }
 
-function decode(name: string): string | undefined {
-  try {
-    return decodeURIComponent(name);
-  } catch {
-    return undefined;
-  }
-}
-
-const BAD_REQUEST: ProbeResponse = Object.freeze({
+/** The answer to a probe path with malformed percent-encoding, the same on every adapter. */
+export const BAD_REQUEST: ProbeResponse = Object.freeze({
   statusCode: 400,
   status: 'error',
   headers: Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }),
-  body: '{"status":"error","error":"Bad Request","message":"Malformed check name"}',
+  body: '{"status":"error","error":"Bad Request","message":"Malformed percent-encoding in the path"}',
 });
 
 /**
  * Answers a request when its path is a probe path; returns false (and touches nothing) otherwise.
- * Used by `health.attach(server, { serveProbes: true })` and the Express router.
+ * Used by `health.attach(server, { serveProbes: true })`, the Express router, and Fastify's malformed-URL guard.
  * @param path The request path without query string, relative to any mount point.
  */
 export function handleProbe<Req extends IncomingMessage>(
-  health: Health,
+  health: Reporter,
   http: NormalizedHttp<Req>,
   req: Req,
   res: ServerResponse,
@@ -46,42 +40,18 @@ export function handleProbe<Req extends IncomingMessage>(
 ): boolean {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') return false;
-  let probe = http.byPath.get(path);
-  let check: string | undefined;
-  if (probe === undefined) {
-    const slash = path.lastIndexOf('/');
-    if (slash <= 0) return false;
-    probe = http.byPath.get(path.slice(0, slash));
-    if (probe === undefined) {
-      // `/ready/a/b`: under a probe path but not a check name.
-      for (const p of http.byPath.keys()) {
-        if (path.startsWith(`${p}/`)) {
-          send(res, badPath(), method === 'HEAD');
-          return true;
-        }
-      }
-      return false;
-    }
-    check = decode(path.slice(slash + 1));
-    if (check === undefined) {
-      send(res, BAD_REQUEST, method === 'HEAD');
-      return true;
-    }
+  const match = matchProbePath(http.byPath, path);
+  if (match === undefined) return false;
+  const head = method === 'HEAD';
+  if (match.kind === 'bad-path') send(res, badPath(), head);
+  else if (match.kind === 'malformed') send(res, BAD_REQUEST, head);
+  else {
+    // URLSearchParams never throws: malformed percent-encoding is kept as is.
+    const query = fromSearch(search);
+    const request = { check: match.check, verbose: query.verbose, exclude: query.exclude, accept: req.headers.accept };
+    send(res, respond(health, http, match.probe, request, req), head);
   }
-  // URLSearchParams never throws: malformed percent-encoding is kept as is.
-  const query = fromSearch(search);
-  const accept = req.headers.accept;
-  send(
-    res,
-    respond(health, http, probe, { check, verbose: query.verbose, exclude: query.exclude, accept }, req),
-    method === 'HEAD',
-  );
   return true;
 }
 
-/** Splits `req.url` into path and query string (without `?`). */
-export function splitUrl(url: string | undefined): [string, string] {
-  if (url === undefined) return ['/', ''];
-  const q = url.indexOf('?');
-  return q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
-}
+export { splitUrl } from './paths.js';

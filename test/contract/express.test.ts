@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import express5 from 'express';
 import express4 from 'express4';
 import t from 'tap';
-import { createHealth } from '../../src/core/health.js';
 import { probekitExpress } from '../../src/express/index.js';
+import { createHealth } from '../../src/health.js';
 import { request } from '../helpers/http-client.js';
 import { listenAdapter } from './listen.js';
 import { type AdapterFactory, runContract } from './table.js';
@@ -53,7 +53,7 @@ t.test('the router hands on what is not a probe, and mounts under a path', async
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
-  t.throws(() => probekitExpress({} as never), TypeError);
+  t.throws(() => probekitExpress({} as never), { name: 'InvalidOptionError' });
   t.throws(() => probekitExpress(health, { prefix: 'x' }), { name: 'InvalidOptionError' });
   await health.stop();
 });

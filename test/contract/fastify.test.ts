@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import t from 'tap';
 import { InvalidOptionError } from '../../src/core/errors.js';
-import { createHealth, type HealthOptions } from '../../src/core/health.js';
+import type { HealthOptions } from '../../src/core/health.js';
 import probekit, { Health, probekit as named, type ProbekitFastifyOptions } from '../../src/fastify/index.js';
+import { createHealth } from '../../src/health.js';
 import type { HttpOptions } from '../../src/http/contract.js';
 import { request } from '../helpers/http-client.js';
 import { recordingLogger } from '../helpers/logger.js';
@@ -104,7 +105,7 @@ t.test('plugin: bad options make app.ready() reject', async (t) => {
       Error,
     ],
     ['bad defaults', { defaults: { interval: -1 } }, InvalidOptionError],
-    ['a health that is not a Health', { health: {} as never }, TypeError],
+    ['a health that is not a Health', { health: {} as never }, InvalidOptionError],
   ];
   for (const [what, opts, type] of bad) {
     const app = Fastify({ logger: false });

@@ -1,7 +1,7 @@
 // Shared by the Express and node:http contract runs: start a registry, listen on loopback, and close both.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Health } from '../../src/core/health.js';
+import type { Health } from '../../src/health.js';
 import { request } from '../helpers/http-client.js';
 import type { ContractAdapter } from './table.js';
 

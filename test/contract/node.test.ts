@@ -4,7 +4,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import t from 'tap';
-import { createHealth } from '../../src/core/health.js';
+import { createHealth } from '../../src/health.js';
 import { request } from '../helpers/http-client.js';
 import { listenAdapter } from './listen.js';
 import { type AdapterFactory, runContract } from './table.js';

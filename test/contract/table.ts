@@ -2,8 +2,9 @@
 // node:http layer). Each case sets up checks in known states (fake clock, checks whose results the table fixes),
 // sends one request and checks status, headers and body shape. Every GET case is replayed as HEAD.
 import type tap from 'tap';
-import type { Health, HealthOptions } from '../../src/core/health.js';
+import type { HealthOptions } from '../../src/core/health.js';
 import type { Check, CheckDetails, Probe } from '../../src/core/types.js';
+import type { Health } from '../../src/health.js';
 import type { HttpOptions } from '../../src/http/contract.js';
 import { at, fakeClock } from '../helpers/clock.js';
 import { recordingLogger } from '../helpers/logger.js';
@@ -195,7 +196,8 @@ export const contractCases: ContractCase[] = [
           },
         },
       },
-      checkNames: ['db', 'cache'],
+      // Failing checks come first, so the kubelet's first 10 KiB show them.
+      checkNames: ['cache', 'db'],
       absent: [...LEAKS, 'mysql'],
     },
   },
@@ -252,7 +254,8 @@ export const contractCases: ContractCase[] = [
     name: 'GET /startup once every critical ready check passed answers 200',
     checks: [db, { name: 'search', critical: false, steps: [] }],
     request: get('/startup'),
-    expect: { status: 200, json: { status: 'pass' }, checkNames: ['db', 'search'] },
+    // The non-critical one has not passed yet: it is listed before the passing one.
+    expect: { status: 200, json: { status: 'pass' }, checkNames: ['search', 'db'] },
   },
   {
     name: 'GET /startup stays 200 when a check fails later',
@@ -399,7 +402,8 @@ export const contractCases: ContractCase[] = [
     name: 'GET /ready/<encoded slash> is one (unknown) name, not a path',
     checks: [db],
     request: get('/ready/db%2Fx'),
-    expect: { status: 404, contentType: JSON_TYPE, json: { message: 'No ready check named "db/x"' } },
+    // Not a check name's shape: answered without echoing what the client sent.
+    expect: { status: 404, contentType: JSON_TYPE, json: { message: 'No ready check with that name' } },
   },
   {
     name: 'GET /ready/<percent-encoded name> is decoded',
@@ -415,7 +419,7 @@ export const contractCases: ContractCase[] = [
     expect: {
       status: 503,
       contentType: TEXT_TYPE,
-      lines: ['[+]db ok', '[-]cache failed: reason withheld', 'ready check failed'],
+      lines: ['[-]cache failed: reason withheld', '[+]db ok', 'ready check failed'],
       absent: LEAKS,
     },
   },
@@ -440,8 +444,8 @@ export const contractCases: ContractCase[] = [
     expect: {
       status: 503,
       lines: [
-        '[!]search warn (non-critical): reason withheld',
         '[-]queue failed: no result yet',
+        '[!]search warn (non-critical): reason withheld',
         '[-]hold failed: warming cache',
         '[-]startup failed: startup not complete',
         'ready check failed',
@@ -483,13 +487,13 @@ export const contractCases: ContractCase[] = [
     name: 'GET /ready?exclude=<one of two failing> still fails',
     checks: [db, cacheDown, queueDown],
     request: get('/ready', 'exclude=cache'),
-    expect: { status: 503, checkNames: ['db', 'queue'] },
+    expect: { status: 503, checkNames: ['queue', 'db'] },
   },
   {
     name: 'GET /ready?exclude=<unknown name> is ignored',
     checks: [db, cacheDown],
     request: get('/ready', 'exclude=nope'),
-    expect: { status: 503, checkNames: ['db', 'cache'] },
+    expect: { status: 503, checkNames: ['cache', 'db'] },
   },
   {
     name: 'GET /ready?exclude does not lift a hold',

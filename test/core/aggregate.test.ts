@@ -52,7 +52,9 @@ function state(kind: Kind, extra: Partial<CheckState> = {}): CheckState {
       passedOnce: true,
     },
   };
-  return { ...INITIAL_STATE, ...base[kind], ...extra };
+  const s = { ...INITIAL_STATE, ...base[kind], ...extra };
+  // The scheduler records the shown text with the error; states built by hand get it the same way.
+  return s.lastError !== null && extra.errorText === undefined ? { ...s, errorText: describeError(s.lastError) } : s;
 }
 
 function member(name: string, kind: Kind, opts: Partial<Check> = {}, extra: Partial<CheckState> = {}): Member {
@@ -294,11 +296,12 @@ t.test('text body (k8s verbose style)', async (t) => {
   t.equal(
     r.body,
     [
-      '[+]db ok',
+      // Failing (critical) first, then the non-critical ones, then passing, then excluded: each in registration order.
       '[-]cache failed: reason withheld',
-      '[!]search warn (non-critical): reason withheld',
       '[-]queue failed: no result yet',
+      '[!]search warn (non-critical): reason withheld',
       '[-]boot failed: no result yet',
+      '[+]db ok',
       '[+]old excluded: ok',
       'ready check failed',
       '',
@@ -311,11 +314,13 @@ t.test('text body (k8s verbose style)', async (t) => {
   t.equal(render(view('ready', [timedOut]), 'text', true).body, '[-]slow failed: timed out after 500 ms\nready check failed\n');
 });
 
-t.test('notFound: a JSON 404 naming the probe and the (sanitised) name', async (t) => {
+t.test('notFound: a JSON 404 naming the probe, and the name only when it has the shape of a check name', async (t) => {
   const r = notFound('ready', 'no\nsuch');
   t.equal(r.statusCode, 404);
   t.equal(r.headers['content-type'], 'application/json; charset=utf-8');
-  t.same(JSON.parse(r.body), { status: 'error', error: 'Not Found', message: 'No ready check named "no"' });
+  t.same(JSON.parse(r.body), { status: 'error', error: 'Not Found', message: 'No ready check with that name' });
+  t.same(JSON.parse(notFound('live', 'db.main').body).message, 'No live check named "db.main"');
+  t.same(JSON.parse(notFound('ready', 'a'.repeat(129)).body).message, 'No ready check with that name');
 });
 
 t.test('headers are shared frozen objects', async (t) => {

@@ -1,8 +1,8 @@
 // The registry end to end with a fake clock: aggregation over time (hold, startup latch, warn), cached answers,
 // report() queries and snapshot().
 import t from 'tap';
-import { createHealth, Health } from '../../src/core/health.js';
 import type { Check, Probe } from '../../src/core/types.js';
+import { createHealth, Health } from '../../src/health.js';
 import { at, fakeClock } from '../helpers/clock.js';
 import { recordingLogger } from '../helpers/logger.js';
 
@@ -253,7 +253,7 @@ t.test('report(): one check, unknown names, exclude, formats', async (t) => {
   const excluded = h.health.report('ready', { exclude: ['cache', 'unknown-name'] });
   t.equal(excluded.statusCode, 200);
   t.same(Object.keys(JSON.parse(excluded.body).checks), ['db']);
-  t.equal(h.health.report('ready', { format: 'text' }).body, '[+]db ok\n[-]cache failed: reason withheld\nready check failed\n');
+  t.equal(h.health.report('ready', { format: 'text' }).body, '[-]cache failed: reason withheld\n[+]db ok\nready check failed\n');
   t.match(h.health.report('ready', { format: 'text', details: true }).body, /\[-\]cache failed: down\n/);
   t.equal(h.health.report('ready', { format: 'health+json' }).headers['content-type'], 'application/health+json; charset=utf-8');
   await h.health.stop();

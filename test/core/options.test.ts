@@ -2,9 +2,10 @@
 // a duplicate name is a DuplicateCheckError, and the caller's objects are never written to.
 import t from 'tap';
 import { codes, DuplicateCheckError, InvalidOptionError, isProbekitError, ProbekitError } from '../../src/core/errors.js';
-import { createHealth, type HealthOptions } from '../../src/core/health.js';
+import type { HealthOptions } from '../../src/core/health.js';
 import { CHECK_DEFAULTS, normalizeCheck, normalizeDefaults, normalizeTimers, realTimers } from '../../src/core/options.js';
 import type { Check } from '../../src/core/types.js';
+import { createHealth } from '../../src/health.js';
 import { recordingLogger } from '../helpers/logger.js';
 
 const run = async () => {};

@@ -2,9 +2,9 @@
 // odd `run` results, fatal errors, the re-armed interval, stop() and register() around start/stop.
 import t from 'tap';
 import { CheckFailedError, CheckPendingError, CheckTimeoutError, codes, RegistryStoppedError } from '../../src/core/errors.js';
-import { createHealth, type Health } from '../../src/core/health.js';
 import { isConnectionError } from '../../src/core/options.js';
 import type { Check, TransitionEvent } from '../../src/core/types.js';
+import { createHealth, type Health } from '../../src/health.js';
 import { at, EPOCH, fakeClock } from '../helpers/clock.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { deferred } from '../helpers/wait.js';
@@ -540,7 +540,7 @@ t.test('transition and startup events; a throwing listener does not break the sc
   t.equal(startups, 1, 'startup is emitted once');
   t.match(h.transitions[1], { name: 'db', critical: true, error: { message: 'down' } });
   t.notOk('error' in h.transitions[2]!, 'a recovery carries no error');
-  t.equal(h.logger.entries.filter((e) => e.msg?.includes("'transition' listener threw")).length, 3);
+  t.equal(h.logger.entries.filter((e) => e.msg?.includes("'transition' listener failed")).length, 3);
   t.equal(checkOf(h.health, 'db').status, 'pass');
   await h.health.stop();
 });

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import t from 'tap';
-import { createHealth } from '../../src/core/health.js';
+import { createHealth } from '../../src/health.js';
 import { recordingLogger } from '../helpers/logger.js';
 
 function get(port: number, path: string, agent: Agent) {

@@ -2,8 +2,8 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
-import { createHealth } from '../../src/core/health.js';
 import probekit from '../../src/fastify/index.js';
+import { createHealth } from '../../src/health.js';
 
 const env = process.env;
 const shutdown = {

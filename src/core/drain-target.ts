@@ -1,0 +1,24 @@
+/** What is still open when a drain is cut short, for the log. */
+export interface OpenWork {
+  /** The requests (or RPCs) still in flight, e.g. `GET /slow`. */
+  requests: string[];
+  /** Connections (or streams) still open. */
+  connections: number;
+}
+
+/**
+ * Something the shutdown sequence drains: an HTTP server (`health.attach(server)`), a gRPC server
+ * (`probekit/grpc`), or anything of the app's own (a queue consumer) through `health.addDrainTarget()`.
+ * The core knows nothing else about servers.
+ */
+export interface DrainTarget {
+  /**
+   * Called once the shutdown delay is over: stop taking new work, let what is in flight finish, and resolve when
+   * nothing is left. It may be called more than once and must return the same promise then.
+   */
+  drain(): Promise<void>;
+  /** Called at the shutdown deadline: end whatever is left, at once. */
+  destroy(): void;
+  /** What is still open, for the log line of a drain cut short by the deadline. */
+  openWork(): OpenWork;
+}

@@ -1,0 +1,118 @@
+import type { ShutdownResult } from './shutdown.js';
+
+/** A registry's side of the process-wide signal handling. */
+export interface ShutdownParticipant {
+  /** Signals it wants to shut down on (empty when its sequence is off). */
+  readonly signals: readonly NodeJS.Signals[];
+  /** It wants the process to exit once every sequence has ended. */
+  readonly exit: boolean;
+  readonly logger: { warn(obj: object, msg?: string): void };
+  /** Starts its sequence (or returns the one under way). */
+  shutdown(trigger: string): Promise<ShutdownResult>;
+}
+
+/**
+ * Signals are a property of the process, not of a registry: with two registries (a public and an admin app) each
+ * handling SIGTERM on its own, the first to finish would call `process.exit` and cut the other's cleanup short.
+ * So one coordinator per process listens once per signal, starts every registry's sequence at the same moment
+ * (all readiness fails at once), and exits once, when the last sequence has ended, with the worst code.
+ */
+export class ProcessShutdown {
+  private readonly members = new Set<ShutdownParticipant>();
+  private readonly runs = new Map<ShutdownParticipant, { done: boolean; code: number }>();
+  private readonly listening = new Map<NodeJS.Signals, (signal: NodeJS.Signals) => void>();
+  private exiting = false;
+
+  /** Listens for `p`'s signals from now on. */
+  join(p: ShutdownParticipant): void {
+    this.members.add(p);
+    this.relisten();
+  }
+
+  /** Stops listening for `p` (its signals stay trapped while a sequence is under way: a second signal must still exit). */
+  leave(p: ShutdownParticipant): void {
+    this.members.delete(p);
+    this.relisten();
+  }
+
+  /** Follows a sequence that started (by a signal or by `health.shutdown()`), to exit once all are over. */
+  follow(p: ShutdownParticipant, sequence: Promise<ShutdownResult>): void {
+    if (this.runs.has(p)) return;
+    const run = { done: false, code: 0 };
+    this.runs.set(p, run);
+    const settle = (code: number) => {
+      run.done = true;
+      run.code = code;
+      this.maybeExit();
+      this.relisten();
+    };
+    sequence.then(
+      (r) => settle(r.code),
+      () => settle(1),
+    );
+  }
+
+  private inProgress(): boolean {
+    for (const run of this.runs.values()) if (!run.done) return true;
+    return false;
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    if (this.inProgress()) {
+      const wantsExit = [...this.runs.keys()].some((p) => p.exit);
+      for (const p of this.runs.keys()) p.logger.warn({ signal }, 'probekit: second signal during shutdown, exiting now');
+      if (wantsExit) this.exit(1);
+      return;
+    }
+    // Every registry starts now, in the same tick: all readiness fails before any drain begins.
+    for (const p of [...this.members]) if (p.signals.includes(signal)) void p.shutdown(signal);
+  }
+
+  private maybeExit(): void {
+    if (this.inProgress()) return;
+    let code = 0;
+    let wantsExit = false;
+    for (const [p, run] of this.runs) {
+      code = Math.max(code, run.code);
+      wantsExit ||= p.exit;
+    }
+    if (wantsExit) this.exit(code);
+    // Nobody exits (`exit: false`, tests): the wave is over and forgotten.
+    else this.runs.clear();
+  }
+
+  private exit(code: number): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    process.exit(code);
+  }
+
+  /** Keeps exactly one listener per signal that a member, or a sequence under way, still needs. */
+  private relisten(): void {
+    const wanted = new Set<NodeJS.Signals>();
+    for (const p of this.members) for (const s of p.signals) wanted.add(s);
+    if (this.inProgress()) for (const p of this.runs.keys()) for (const s of p.signals) wanted.add(s);
+    for (const [signal, listener] of this.listening) {
+      if (wanted.has(signal)) continue;
+      process.removeListener(signal, listener);
+      this.listening.delete(signal);
+    }
+    for (const signal of wanted) {
+      if (this.listening.has(signal)) continue;
+      const listener = (s: NodeJS.Signals) => this.onSignal(s);
+      process.on(signal, listener);
+      this.listening.set(signal, listener);
+    }
+  }
+}
+
+// Shared through the process object, so that two copies of probekit in one process (two versions in
+// node_modules) still coordinate. The shape of ProcessShutdown is the contract between them.
+const KEY = Symbol.for('probekit.process-shutdown.v1');
+
+/** The process-wide coordinator. */
+export function processShutdown(): ProcessShutdown {
+  const holder = process as unknown as Record<symbol, ProcessShutdown | undefined>;
+  holder[KEY] ??= new ProcessShutdown();
+  return holder[KEY];
+}

@@ -1,0 +1,264 @@
+import {
+  aggregate,
+  type Format,
+  type Gates,
+  type HealthStatus,
+  isMember,
+  type Member,
+  notFound,
+  type ProbeResponse,
+  render,
+  startupComplete,
+  type View,
+} from './aggregate.js';
+import { DuplicateCheckError, InvalidOptionError, RegistryStoppedError } from './errors.js';
+import { loggableError, type SafeLogger } from './logger.js';
+import { type NormalizedCheck, normalizeCheck } from './options.js';
+import { CheckRunner } from './scheduler.js';
+import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
+import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
+import type { Check, CheckOptions, Probe, Timers, TransitionEvent } from './types.js';
+import { PROBES } from './types.js';
+
+/** What {@link Registry.report} is asked for. */
+export interface ReportQuery {
+  /** One check alone (the `/ready/<name>` path). */
+  check?: string;
+  /** Checks to ignore for this answer. */
+  exclude?: readonly string[];
+  /** Body format. Default `json`. */
+  format?: Format;
+  /** Show error text of failing checks. Default `false` (`reason withheld`). */
+  details?: boolean;
+}
+
+/** What answers probes: the registry, as the HTTP layer sees it. */
+export interface Reporter {
+  report(probe: Probe, query?: ReportQuery): ProbeResponse;
+}
+
+/** How the registry tells the outside about changes (the Health object turns these into events). */
+export interface RegistryEvents {
+  transition(event: TransitionEvent): void;
+  startup(): void;
+  /** Any probe's answer may have changed. */
+  change(): void;
+}
+
+interface Entry {
+  readonly check: NormalizedCheck;
+  readonly runner: CheckRunner;
+  state: CheckState;
+}
+
+const FORMATS: readonly Format[] = ['json', 'health+json', 'text'];
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * The checks, their schedule and state, and the answers built from that state. No I/O of its own beyond the
+ * checks' timers, and no knowledge of HTTP or of the process: the answer cache is all a probe hit reads.
+ */
+export class Registry implements Reporter {
+  private readonly entries = new Map<string, Entry>();
+  private memberEntries: Record<Probe, Entry[]> = { live: [], ready: [], startup: [] };
+  private members: Record<Probe, Member[]> = { live: [], ready: [], startup: [] };
+  private holds = new Map<symbol, string>();
+  private running = false;
+  private stopped = false;
+  private latched = false;
+  private shuttingDown = false;
+  /** Bumped on every change; a cached response is valid while its version matches. */
+  private version = 0;
+  private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
+  // The hot path: one slot per probe x format x details, no key building.
+  private readonly fast: ({ version: number; response: ProbeResponse } | undefined)[] = [];
+
+  constructor(
+    private readonly logger: SafeLogger,
+    private readonly timers: Timers,
+    private readonly defaults: Readonly<CheckOptions>,
+    private readonly events: RegistryEvents,
+  ) {}
+
+  register(check: Check): void {
+    if (this.stopped) throw new RegistryStoppedError('register a check');
+    const normalized = normalizeCheck(check, this.defaults);
+    if (this.entries.has(normalized.name)) throw new DuplicateCheckError(normalized.name);
+    const entry: Entry = {
+      check: normalized,
+      state: INITIAL_STATE,
+      runner: new CheckRunner(normalized, this.timers, (outcome) => this.record(entry, outcome)),
+    };
+    this.entries.set(normalized.name, entry);
+    this.rebuildMembers();
+    this.events.change();
+    if (this.running) entry.runner.start();
+  }
+
+  get checkNames(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  hold(reason: string): () => void {
+    if (typeof reason !== 'string' || reason.length === 0) {
+      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${String(reason)}\``);
+    }
+    const key = Symbol(reason);
+    this.holds.set(key, reason);
+    this.changed();
+    return () => {
+      if (this.holds.delete(key)) this.changed();
+    };
+  }
+
+  start(): void {
+    if (this.stopped) throw new RegistryStoppedError('start');
+    if (this.running) return;
+    this.running = true;
+    for (const e of this.entries.values()) e.runner.start();
+    this.updateLatch();
+  }
+
+  /** Stops every timer and aborts the runs in progress; returns the checks whose `close` hook must run. */
+  stop(): NormalizedCheck[] {
+    if (this.stopped) return [];
+    this.stopped = true;
+    this.running = false;
+    for (const e of this.entries.values()) e.runner.stop();
+    return [...this.entries.values()].map((e) => e.check).filter((c) => c.close !== undefined);
+  }
+
+  /** Readiness answers 503 `shutting down` from now on. */
+  markShuttingDown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.changed();
+  }
+
+  report(probe: Probe, query?: ReportQuery): ProbeResponse {
+    const format = query?.format ?? 'json';
+    const details = query?.details === true;
+    if (query?.check === undefined && (query?.exclude === undefined || query.exclude.length === 0)) {
+      const slot = PROBES.indexOf(probe) * 6 + FORMATS.indexOf(format) * 2 + (details ? 1 : 0);
+      const hit = this.fast[slot];
+      if (hit !== undefined && hit.version === this.version) return hit.response;
+      const response = render(this.view(probe, this.members[probe], undefined, false), format, details);
+      this.fast[slot] = { version: this.version, response };
+      return response;
+    }
+    if (query.check !== undefined) {
+      const entry = this.entries.get(query.check);
+      if (entry === undefined || !this.memberEntries[probe].includes(entry)) return notFound(probe, query.check);
+      const key = `${probe}/${query.check}|${format}|${details}`;
+      const hit = this.cache.get(key);
+      if (hit !== undefined && hit.version === this.version) return hit.response;
+      const one = [{ check: entry.check, state: entry.state }];
+      const response = render(this.view(probe, one, undefined, true), format, details);
+      this.cache.set(key, { version: this.version, response });
+      return response;
+    }
+    return render(this.view(probe, this.members[probe], new Set(query.exclude), false), format, details);
+  }
+
+  evaluate(probe: Probe, checks?: readonly string[]): HealthStatus {
+    if (checks === undefined) return aggregate(this.view(probe, this.members[probe], undefined, false));
+    const members: Member[] = [];
+    for (const name of checks) {
+      const entry = this.entries.get(name);
+      // A name that is not (or no longer) registered can not vouch for anything.
+      if (entry === undefined) return 'fail';
+      members.push({ check: entry.check, state: entry.state });
+    }
+    return aggregate(this.view(probe, members, undefined, false));
+  }
+
+  snapshot(): HealthSnapshot {
+    const checks: HealthSnapshot['checks'] = {};
+    for (const { check, state } of this.entries.values()) checks[check.name] = checkSnapshot(check, state);
+    const status = {} as Record<Probe, HealthStatus>;
+    for (const p of PROBES) status[p] = this.evaluate(p);
+    return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
+  }
+
+  private gates(): Gates {
+    return { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
+  }
+
+  private view(probe: Probe, members: readonly Member[], excluded: ReadonlySet<string> | undefined, single: boolean): View {
+    return { probe, members, excluded: excluded ?? EMPTY, gates: this.gates(), single };
+  }
+
+  private rebuildMembers(): void {
+    const all = [...this.entries.values()];
+    const explicitStartup = all.some((e) => e.check.startup);
+    for (const p of PROBES) this.memberEntries[p] = all.filter((e) => isMember(e.check, p, explicitStartup));
+    this.refreshMembers();
+  }
+
+  private refreshMembers(): void {
+    for (const p of PROBES) this.members[p] = this.memberEntries[p].map((e) => ({ check: e.check, state: e.state }));
+    this.version++;
+  }
+
+  /** A change that can alter a probe's status (not only a body): answers are rebuilt and listeners told. */
+  private changed(): void {
+    this.version++;
+    this.events.change();
+  }
+
+  private updateLatch(): void {
+    if (this.latched || !this.running) return;
+    if (startupComplete(this.members.startup)) {
+      this.latched = true;
+      this.logger.info({}, 'probekit: startup complete');
+      this.changed();
+      this.events.startup();
+    }
+  }
+
+  private record(entry: Entry, outcome: Outcome): void {
+    const { state, transition } = applyResult(entry.state, outcome, entry.check, this.timers.now());
+    entry.state = state;
+    this.refreshMembers();
+    if (transition) {
+      const event: TransitionEvent = {
+        name: entry.check.name,
+        from: transition.from,
+        to: transition.to,
+        critical: entry.check.critical,
+        durationMs: outcome.durationMs,
+        at: state.since ?? this.timers.now(),
+      };
+      if (!outcome.ok) event.error = outcome.error;
+      const fields = {
+        check: event.name,
+        from: event.from,
+        to: event.to,
+        durationMs: event.durationMs,
+        critical: event.critical,
+      };
+      if (event.to === 'fail') {
+        // A safe copy, never the check's own error object: a frozen error or a throwing getter must not reach pino.
+        const err = loggableError(outcome.ok ? undefined : outcome.error, state.errorText ?? 'failed');
+        this.logger.warn({ ...fields, err }, `probekit: check ${event.name} is failing`);
+      } else {
+        this.logger.info(fields, `probekit: check ${event.name} is passing`);
+      }
+      this.events.change();
+      this.events.transition(event);
+    }
+    this.updateLatch();
+  }
+}

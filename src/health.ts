@@ -1,0 +1,30 @@
+import type { Server } from 'node:http';
+import { HealthCore, type HealthOptions } from './core/health.js';
+import { type AttachOptions, attachServer } from './http/attach.js';
+
+/**
+ * The registry (checks, cached answers, events, shutdown; see {@link HealthCore}) plus `attach()`, which wires a
+ * node:http(s) server into the shutdown and, if asked, serves the probes on it.
+ */
+export class Health extends HealthCore {
+  /**
+   * Wires a node:http(s) server into the shutdown sequence (step 3, the drain), including the connections it
+   * already has. With `serveProbes: true` it also answers the probe paths itself, before any framework: attach after
+   * the app's request handler is set (`http.createServer(app)`), so that the handler can be wrapped.
+   * Returns a function that undoes it.
+   * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
+   */
+  attach(server: Server, options: AttachOptions = {}): () => void {
+    const { target, detach } = attachServer(this, server, options);
+    const remove = this.addDrainTarget(target);
+    return () => {
+      remove();
+      detach();
+    };
+  }
+}
+
+/** Creates a health registry. Throws InvalidOptionError on bad options (see {@link HealthOptions}). */
+export function createHealth(options?: HealthOptions): Health {
+  return new Health(options);
+}
