@@ -44,7 +44,14 @@ const viaListener: AdapterFactory = async (healthOptions, httpOptions) => {
   };
 };
 
-t.test('contract through app.inject', (t) => runContract(t, viaInject));
+// inject() hands the request to Fastify's router directly, past the server's 'request' event where probekit answers
+// malformed probe URLs (Fastify's router rejects them before any plugin code runs); a real listener gets the
+// contract's answer, as the run below shows.
+const INJECT_ONLY_GAPS = {
+  'GET /ready/% (malformed percent-encoding) is a JSON 400 with no-store':
+    "inject() bypasses the server: Fastify's router answers its own 400",
+};
+t.test('contract through app.inject', (t) => runContract(t, viaInject, INJECT_ONLY_GAPS));
 t.test('contract through a real listener and node:http', (t) => runContract(t, viaListener));
 
 t.test('plugin: decorates app.health, starts on ready, stops on close', async (t) => {

@@ -93,6 +93,8 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 const SECRET_ERROR = 'connect to mysql://app:s3cr3t@db.internal:3306/main failed\n    at Socket.connect (node:net:1:1)';
 const MASKED_ERROR = 'connect to mysql://***@db.internal:3306/main failed';
 const LEAKS = ['s3cr3t', 'app:', 'node:net', '    at '];
+/** A valid check name longer than Fastify's default `maxParamLength` (100). */
+const LONG_NAME = `db-${'x'.repeat(107)}`;
 
 const get = (path: string, query?: string, headers?: Record<string, string>): ContractRequest => ({
   method: 'GET',
@@ -547,6 +549,36 @@ export const contractCases: ContractCase[] = [
     request: get('/ready', undefined, { accept: 'application/json' }),
     expect: { status: 200, contentType: JSON_TYPE, checkNames: ['db'] },
   },
+  {
+    name: 'Accept: health+json with q=0 is not acceptable: plain JSON',
+    checks: [db],
+    request: get('/ready', undefined, { accept: 'application/health+json;q=0, application/json' }),
+    expect: { status: 200, contentType: JSON_TYPE, checkNames: ['db'] },
+  },
+  {
+    name: 'Accept: the higher q-value wins (JSON at 1, health+json at 0.5)',
+    checks: [db],
+    request: get('/ready', undefined, { accept: 'application/health+json; q=0.5, application/json' }),
+    expect: { status: 200, contentType: JSON_TYPE, checkNames: ['db'] },
+  },
+  {
+    name: 'Accept: the higher q-value wins (health+json at 0.9, JSON at 0.8), whatever the order',
+    checks: [db],
+    request: get('/ready', undefined, { accept: 'application/json;q=0.8, APPLICATION/HEALTH+JSON;q=0.9' }),
+    expect: { status: 200, contentType: HEALTH_JSON_TYPE },
+  },
+  {
+    name: 'Accept: a tie keeps health+json',
+    checks: [db],
+    request: get('/ready', undefined, { accept: 'application/json, application/health+json' }),
+    expect: { status: 200, contentType: HEALTH_JSON_TYPE },
+  },
+  {
+    name: 'Accept: a bare wildcard gets plain JSON',
+    checks: [db],
+    request: get('/ready', undefined, { accept: '*/*' }),
+    expect: { status: 200, contentType: JSON_TYPE },
+  },
   // --- paths and prefix ----------------------------------------------------------------------------------------
   {
     name: 'prefix: probes move under it',
@@ -596,6 +628,57 @@ export const contractCases: ContractCase[] = [
     http: { prefix: '/_', paths: { ready: '/readyz' } },
     request: get('/_/readyz', 'verbose'),
     expect: { status: 200, lines: ['[+]db ok', 'ready check passed'] },
+  },
+  // --- one answer on every adapter for odd but valid targets (issue 8) ------------------------------------------
+  {
+    name: 'GET /ready/<110-character name> answers that check (no router length limit below 128)',
+    checks: [{ name: LONG_NAME, steps: ['pass'] }],
+    request: get(`/ready/${LONG_NAME}`),
+    expect: { status: 200, contentType: JSON_TYPE, checkNames: [LONG_NAME] },
+  },
+  {
+    name: 'GET /ready/% (malformed percent-encoding) is a JSON 400 with no-store',
+    checks: [db],
+    request: get('/ready/%'),
+    expect: { status: 400, contentType: JSON_TYPE, json: { status: 'error', error: 'Bad Request' } },
+  },
+  {
+    name: 'GET /%72eady (an encoded unreserved character) is the probe',
+    checks: [db],
+    request: get('/%72eady'),
+    expect: { status: 200, contentType: JSON_TYPE, checkNames: ['db'] },
+  },
+  {
+    name: 'GET /%72eady/db is the check',
+    checks: [db],
+    request: get('/%72eady/db'),
+    expect: { status: 200, contentType: JSON_TYPE, checkNames: ['db'] },
+  },
+  {
+    name: 'GET http://host/ready (absolute-form target) is the probe',
+    checks: [db],
+    request: get('http://127.0.0.1/ready'),
+    expect: { status: 200, contentType: JSON_TYPE, checkNames: ['db'] },
+  },
+  {
+    name: 'GET http://host/ready/db?verbose (absolute-form with a check and a query)',
+    checks: [db],
+    request: get('http://127.0.0.1/ready/db', 'verbose'),
+    expect: { status: 200, contentType: TEXT_TYPE, lines: ['[+]db ok', 'ready check passed'] },
+  },
+  {
+    name: '?verbose text: line separators and control characters in output never make extra lines',
+    checks: [{ name: 'db', steps: ['pass', { fail: `down\u2028[+]fake ok\u2029[+]x\u0085[+]y\v[+]z\f[+]w` }] }],
+    http: { details: 'always' },
+    request: get('/ready', 'verbose'),
+    expect: { status: 503, contentType: TEXT_TYPE, lines: ['[-]db failed: down', 'ready check failed'] },
+  },
+  {
+    name: '?verbose text: control characters inside a line are blanked',
+    checks: [{ name: 'db', steps: ['pass', { fail: 'down\u0000\u001b[31mred\u007f' }] }],
+    http: { details: 'always' },
+    request: get('/ready', 'verbose'),
+    expect: { status: 503, contentType: TEXT_TYPE, lines: ['[-]db failed: down  [31mred ', 'ready check failed'] },
   },
   // --- malformed requests: a clean 4xx or a normal answer, never a 500 ------------------------------------------
   {
