@@ -25,6 +25,8 @@ export type {
   CheckRunResult,
   CheckStatus,
   Probe,
+  RunEvent,
+  RunResult,
   Timers,
   TransitionEvent,
 } from './core/types.js';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { HealthStatus, ProbeResponse } from './aggregate.js';
 import { runBounded } from './bounded.js';
 import type { DrainTarget } from './drain-target.js';
-import { InvalidOptionError, RegistryStoppedError } from './errors.js';
+import { InvalidOptionError } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 import { type Logger, normalizeLogger } from './logger.js';
 import { normalizeDefaults, normalizeTimers } from './options.js';
@@ -10,7 +10,7 @@ import { Registry, type ReportQuery } from './registry.js';
 import { describeError } from './sanitize.js';
 import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
 import type { HealthSnapshot } from './snapshot.js';
-import type { Check, CheckOptions, Probe, Timers } from './types.js';
+import type { Check, CheckOptions, Probe, RunEvent, Timers } from './types.js';
 
 export type { Logger } from './logger.js';
 export type { ReportQuery } from './registry.js';
@@ -29,16 +29,18 @@ export interface HealthOptions {
   closeTimeout?: number;
   /** The graceful shutdown on SIGTERM/SIGINT (see {@link ShutdownOptions}); `false` turns it off. Default on. */
   shutdown?: ShutdownOptions | false;
+  /** How many past run results each check keeps for `snapshot()` and the status page (0 to 1000). Default 60. */
+  historySize?: number;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
-const KNOWN_OPTIONS = new Set(['checks', 'defaults', 'logger', 'timers', 'closeTimeout', 'shutdown']);
+const KNOWN_OPTIONS = new Set(['checks', 'defaults', 'logger', 'timers', 'closeTimeout', 'shutdown', 'historySize']);
 
 /**
  * The health registry without any HTTP: checks and their answers ({@link Registry}), plus the process lifecycle
  * ({@link Lifecycle}). `Health` (from `probekit`) adds `attach()` for node:http servers on top of it.
- * Events: `transition` on every status change of a check, `startup` once startup completes, `change` whenever any
- * probe's answer may have changed. Listeners that throw or reject are logged; they never break the schedule.
+ * Events: `transition` on every status change of a check, `run` after every run of a check ({@link RunEvent}),
+ * `startup` once startup completes, `change` whenever any probe's answer may have changed. Listeners that throw or reject are logged; they never break the schedule.
  */
 export class HealthCore extends EventEmitter {
   /** The logger, wrapped so that it never throws. */
@@ -66,13 +68,27 @@ export class HealthCore extends EventEmitter {
       );
     }
     this.closeTimeout = closeTimeout;
+    const historySize = options.historySize ?? 60;
+    if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 1000) {
+      throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${String(historySize)}\``);
+    }
     const shutdown = normalizeShutdown(options.shutdown);
     this.logger = normalizeLogger(options.logger);
-    this.registry = new Registry(this.logger, this.timers, defaults, {
-      transition: (event) => this.safeEmit('transition', event),
-      startup: () => this.safeEmit('startup'),
-      change: () => this.safeEmit('change'),
-    });
+    this.registry = new Registry(
+      this.logger,
+      this.timers,
+      defaults,
+      {
+        transition: (event) => this.safeEmit('transition', event),
+        // The hot part of a run's end: skipped entirely while nobody listens (metrics do).
+        run: (event) => {
+          if (this.listenerCount('run') > 0) this.safeEmit('run', event);
+        },
+        startup: () => this.safeEmit('startup'),
+        change: () => this.safeEmit('change'),
+      },
+      historySize,
+    );
     this.lifecycle = new Lifecycle(shutdown, this.logger, this.timers, {
       markShuttingDown: () => this.registry.markShuttingDown(),
       stopChecks: () => this.stop(),
@@ -202,10 +218,6 @@ export class HealthCore extends EventEmitter {
   /** A copy of the whole registry's state. */
   snapshot(): HealthSnapshot {
     return this.registry.snapshot();
-  }
-
-  protected assertOpen(what: string): void {
-    if (this.registry.isStopped) throw new RegistryStoppedError(what);
   }
 
   /**

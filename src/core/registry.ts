@@ -11,13 +11,14 @@ import {
   startupComplete,
   type View,
 } from './aggregate.js';
-import { DuplicateCheckError, InvalidOptionError, RegistryStoppedError } from './errors.js';
+import { CheckPendingError, CheckTimeoutError, DuplicateCheckError, InvalidOptionError, RegistryStoppedError } from './errors.js';
+import { History } from './history.js';
 import { loggableError, type SafeLogger } from './logger.js';
 import { type NormalizedCheck, normalizeCheck } from './options.js';
 import { CheckRunner } from './scheduler.js';
 import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
 import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
-import type { Check, CheckOptions, Probe, Timers, TransitionEvent } from './types.js';
+import type { Check, CheckOptions, Probe, RunEvent, RunResult, Timers, TransitionEvent } from './types.js';
 import { PROBES } from './types.js';
 
 /** What {@link Registry.report} is asked for. */
@@ -40,6 +41,7 @@ export interface Reporter {
 /** How the registry tells the outside about changes (the Health object turns these into events). */
 export interface RegistryEvents {
   transition(event: TransitionEvent): void;
+  run(event: RunEvent): void;
   startup(): void;
   /** Any probe's answer may have changed. */
   change(): void;
@@ -48,7 +50,14 @@ export interface RegistryEvents {
 interface Entry {
   readonly check: NormalizedCheck;
   readonly runner: CheckRunner;
+  readonly history: History;
   state: CheckState;
+}
+
+function resultOf(outcome: Outcome): RunResult {
+  if (outcome.ok) return 'success';
+  if (outcome.error instanceof CheckTimeoutError) return 'timeout';
+  return outcome.error instanceof CheckPendingError ? 'pending' : 'failure';
 }
 
 const FORMATS: readonly Format[] = ['json', 'health+json', 'text'];
@@ -78,6 +87,7 @@ export class Registry implements Reporter {
     private readonly timers: Timers,
     private readonly defaults: Readonly<CheckOptions>,
     private readonly events: RegistryEvents,
+    private readonly historySize: number,
   ) {}
 
   register(check: Check): void {
@@ -87,6 +97,7 @@ export class Registry implements Reporter {
     const entry: Entry = {
       check: normalized,
       state: INITIAL_STATE,
+      history: new History(this.historySize),
       runner: new CheckRunner(normalized, this.timers, (outcome) => this.record(entry, outcome)),
     };
     this.entries.set(normalized.name, entry);
@@ -186,7 +197,9 @@ export class Registry implements Reporter {
 
   snapshot(): HealthSnapshot {
     const checks: HealthSnapshot['checks'] = {};
-    for (const { check, state } of this.entries.values()) checks[check.name] = checkSnapshot(check, state);
+    for (const { check, state, history } of this.entries.values()) {
+      checks[check.name] = checkSnapshot(check, state, history.entries());
+    }
     const status = {} as Record<Probe, HealthStatus>;
     for (const p of PROBES) status[p] = this.evaluate(p);
     return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
@@ -229,9 +242,13 @@ export class Registry implements Reporter {
   }
 
   private record(entry: Entry, outcome: Outcome): void {
-    const { state, transition } = applyResult(entry.state, outcome, entry.check, this.timers.now());
+    const now = this.timers.now();
+    const { state, transition } = applyResult(entry.state, outcome, entry.check, now);
     entry.state = state;
     this.refreshMembers();
+    const result = resultOf(outcome);
+    entry.history.push({ at: now, result, durationMs: outcome.durationMs });
+    this.events.run({ name: entry.check.name, result, durationMs: outcome.durationMs, at: now, status: state.status });
     if (transition) {
       const event: TransitionEvent = {
         name: entry.check.name,

@@ -1,7 +1,8 @@
 import type { HealthStatus } from './aggregate.js';
+import type { HistoryEntry } from './history.js';
 import type { NormalizedCheck } from './options.js';
 import type { CheckState } from './state.js';
-import type { Probe } from './types.js';
+import type { Probe, RunResult } from './types.js';
 
 /** A point-in-time copy of the registry, for code (not for HTTP: error text is not withheld here). */
 export interface HealthSnapshot {
@@ -27,6 +28,8 @@ export interface CheckSnapshot {
   observedValue?: number;
   observedUnit?: string;
   output?: string;
+  /** The last runs (at most `historySize`, default 60), oldest first. */
+  history: { at: string; result: RunResult; durationMs: number }[];
 }
 
 function iso(ms: number | null): string | null {
@@ -34,7 +37,7 @@ function iso(ms: number | null): string | null {
 }
 
 /** Copies one check's state into plain data. */
-export function checkSnapshot(check: NormalizedCheck, state: CheckState): CheckSnapshot {
+export function checkSnapshot(check: NormalizedCheck, state: CheckState, history: readonly HistoryEntry[] = []): CheckSnapshot {
   const c: CheckSnapshot = {
     status: state.status,
     critical: check.critical,
@@ -45,6 +48,7 @@ export function checkSnapshot(check: NormalizedCheck, state: CheckState): CheckS
     consecutiveFailures: state.consecutiveFailures,
     consecutiveSuccesses: state.consecutiveSuccesses,
     error: state.errorText,
+    history: history.map((h) => ({ at: new Date(h.at).toISOString(), result: h.result, durationMs: h.durationMs })),
   };
   if (state.details?.observedValue !== undefined) c.observedValue = state.details.observedValue;
   if (state.details?.observedUnit !== undefined) c.observedUnit = state.details.observedUnit;

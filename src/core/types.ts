@@ -65,6 +65,20 @@ export interface Timers {
   monotonic?(): number;
 }
 
+/** How one run ended: `timeout` when it ran out of time, `pending` when it could not start (an earlier run hangs). */
+export type RunResult = 'success' | 'failure' | 'timeout' | 'pending';
+
+/** One finished run of a check, emitted as the `run` event (once per run, never per probe hit). */
+export interface RunEvent {
+  name: string;
+  result: RunResult;
+  durationMs: number;
+  /** End of the run, ms since the epoch. */
+  at: number;
+  /** The check's status after this run. */
+  status: CheckStatus;
+}
+
 /** A state change of one check, emitted as the `transition` event. */
 export interface TransitionEvent {
   name: string;

@@ -1,6 +1,7 @@
 // The registry end to end with a fake clock: aggregation over time (hold, startup latch, warn), cached answers,
 // report() queries and snapshot().
 import t from 'tap';
+import type { HealthOptions } from '../../src/core/health.js';
 import type { Check, Probe } from '../../src/core/types.js';
 import { createHealth, Health } from '../../src/health.js';
 import { at, fakeClock } from '../helpers/clock.js';
@@ -40,10 +41,10 @@ function controlled(name: string, options: Partial<Check> = {}) {
   return { check, control };
 }
 
-function setup(checks: Check[]) {
+function setup(checks: Check[], extra: Partial<HealthOptions> = {}) {
   const fc = fakeClock();
   const logger = recordingLogger();
-  const health = createHealth({ checks, timers: fc.timers, logger, shutdown: false });
+  const health = createHealth({ checks, timers: fc.timers, logger, shutdown: false, ...extra });
   const code = (probe: Probe) => health.report(probe).statusCode;
   const body = (probe: Probe, query = {}) => JSON.parse(health.report(probe, query).body);
   return { ...fc, health, logger, code, body };
@@ -282,6 +283,7 @@ t.test('snapshot(): a plain copy of the whole registry', async (t) => {
     consecutiveFailures: 1,
     consecutiveSuccesses: 0,
     error: 'auth failed for postgres://***@db/x',
+    history: [{ at: at(0), result: 'failure', durationMs: 0 }],
   });
   t.match(s.checks.lag, { status: 'pass', observedValue: 4, observedUnit: 'ms', error: null });
   s.checks.db!.probes.push('startup');
@@ -312,4 +314,31 @@ t.test('createHealth returns a Health; the default logger is pino', async (t) =>
   t.equal(health.isRunning, true);
   await health.stop();
   t.equal(health.isRunning, false);
+});
+
+t.test('history: the last historySize runs per check, oldest first, bounded; a run event per run', async (t) => {
+  const db = controlled('db');
+  const h = setup([db.check], { historySize: 3 });
+  const runs: string[] = [];
+  h.health.on('run', (e) => runs.push(`${e.name}:${e.result}:${e.status}`));
+  h.health.start();
+  await h.tick(0);
+  db.control.ok = false;
+  for (let i = 0; i < 4; i++) await h.tick(1000);
+  const history = h.health.snapshot().checks.db?.history ?? [];
+  t.same(
+    history.map((e) => e.result),
+    ['failure', 'failure', 'failure'],
+    'only the last three of five runs',
+  );
+  t.same(
+    history.map((e) => e.at),
+    [at(2000), at(3000), at(4000)],
+    'oldest first',
+  );
+  t.same(runs.slice(0, 2), ['db:success:pass', 'db:failure:fail']);
+  t.equal(runs.length, 5);
+  t.throws(() => createHealth({ historySize: -1, shutdown: false }), { code: 'PROBEKIT_ERR_OPTION_INVALID' });
+  t.throws(() => createHealth({ historySize: 1001, shutdown: false }), { code: 'PROBEKIT_ERR_OPTION_INVALID' });
+  await h.health.stop();
 });
