@@ -9,6 +9,10 @@ export interface IoRedisLike {
   /** `ready` once connected; `connecting`, `reconnecting`, `close`, `end`, `wait` otherwise. */
   readonly status: string;
   ping(): Promise<unknown>;
+  /** Starts the connection of a `lazyConnect` client; rejects when it fails. */
+  connect?(): Promise<unknown>;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+  off?(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** The part of a node-redis (v4 or later) client the check uses. */
@@ -34,8 +38,11 @@ export interface RedisCheckOptions extends CheckOptions {
  */
 class NotConnectedError extends CheckFailedError {}
 
-/** What a run does with the client as it is now: send the PING, or fail (fatal) without sending anything. */
-type Gate = () => string | null;
+/**
+ * What a run does with the client as it is now: `null` to send the PING, `'first-connect'` to wait for ioredis'
+ * first connection (within the run's timeout) before sending it, or the reason it fails (fatal) without sending.
+ */
+type Gate = () => string | null | 'first-connect';
 
 function gate(client: unknown): Gate {
   if (client === null || typeof client !== 'object' || typeof (client as { ping?: unknown }).ping !== 'function') {
@@ -52,9 +59,9 @@ function gate(client: unknown): Gate {
         seenReady = true;
         return null;
       }
-      // `wait` (lazyConnect) connects on the first command; a first `connecting` is the start-up connect, which the
-      // PING waits for within the run's timeout. Anything else, or any status after a `ready`, is a lost connection.
-      if (!seenReady && (status === 'wait' || status === 'connecting' || status === 'connect')) return null;
+      // `wait` (lazyConnect) and a first `connecting` are the start-up connect: the run waits for its outcome, so
+      // a refused one fails this very run. Anything else, or any status after a `ready`, is a lost connection.
+      if (!seenReady && (status === 'wait' || status === 'connecting' || status === 'connect')) return 'first-connect';
       return `client not connected (status ${String(status)})`;
     };
   }
@@ -70,6 +77,38 @@ function gate(client: unknown): Gate {
   throw new InvalidOptionError(
     'redisCheck(): Expected `client` to be an ioredis client (with `status`) or a node-redis v4+ client (with `isReady`)',
   );
+}
+
+/**
+ * Waits for ioredis' first connection (started here for a `lazyConnect` client): the client's `ready`, or its
+ * `error` (ECONNREFUSED when refused: fatal), listened to for this run only. Nothing is queued meanwhile: ioredis'
+ * offline queue would hold a PING past the refused connect until the timeout.
+ */
+function firstConnect(c: IoRedisLike, signal: AbortSignal): Promise<void> {
+  if (typeof c.once !== 'function' || typeof c.off !== 'function') return Promise.resolve();
+  const once = c.once.bind(c);
+  const off = c.off.bind(c);
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: unknown) => {
+      off('ready', onReady);
+      off('error', onError);
+      off('end', onEnd);
+      signal.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onReady = () => done();
+    const onError = (err: unknown) => done(err);
+    const onEnd = () => done(new NotConnectedError('client not connected (status end)'));
+    const onAbort = () => done(signal.reason);
+    once('ready', onReady);
+    once('error', onError);
+    once('end', onEnd);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // A lazyConnect client connects now. Its promise rejects with a bare "Connection is closed."; the socket error
+    // (ECONNREFUSED, which `fatal` knows) comes through the 'error' event just before it.
+    if (c.status === 'wait' && typeof c.connect === 'function') c.connect().catch(() => {});
+  });
 }
 
 /** The default `fatal` of a Redis check: no connection, or the default connection errors. */
@@ -101,7 +140,8 @@ export function redisCheck(options: RedisCheckOptions): Check {
     {
       async run(signal) {
         const why = notReady();
-        if (why !== null) throw new NotConnectedError(why);
+        if (why === 'first-connect') await firstConnect(client as IoRedisLike, signal);
+        else if (why !== null) throw new NotConnectedError(why);
         const reply = await abortable(ping(), signal);
         if (reply !== 'PONG') throw new CheckFailedError('unexpected reply to PING');
       },
