@@ -49,6 +49,7 @@ const pinned: Record<string, string[]> = {
   './kafka': ['kafkaCheck', 'kafkaConsumerCheck'],
   './postgres': ['postgresCheck'],
   './command': ['commandCheck'],
+  './metrics': ['healthMetrics', 'metricsHandler'],
 };
 
 function specifier(subpath: string): string {

@@ -4,6 +4,7 @@
 # (up.sh exit 3), the suite still runs and the integration files skip with one line; under CI=true that fails.
 set -uo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
+bash "$here/lib/prometheus.sh" >/dev/null || true # install it once; the metrics tests skip (or fail under CI) without it
 bash "$here/up.sh"
 code=$?
 if [[ $code -eq 3 && "${CI:-}" != "true" ]]; then
