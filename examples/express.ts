@@ -9,6 +9,10 @@ import { eventLoopCheck } from 'probekit/event-loop';
 import { probekitExpress } from 'probekit/express';
 import { httpCheck } from 'probekit/http';
 
+function delayFromEnv(value: string | undefined) {
+  return value?.startsWith('{') ? (JSON.parse(value) as { min?: number; max?: number; quiet?: number }) : Number(value ?? 0);
+}
+
 let upstreamHealthy = true;
 const upstream = createServer((_req, res) => {
   res.writeHead(upstreamHealthy ? 200 : 500, { 'content-type': 'text/plain' }).end(upstreamHealthy ? 'ok' : 'down');
@@ -22,7 +26,8 @@ const health = createHealth({
     httpCheck({ name: 'upstream', url: upstreamUrl, expectBody: 'ok', interval: 1000, timeout: 500 }),
   ],
   shutdown: {
-    delay: Number(process.env.SHUTDOWN_DELAY ?? 0),
+    // A number of ms, or the adaptive form as JSON: SHUTDOWN_DELAY='{"min":1000,"max":10000,"quiet":1000}'.
+    delay: delayFromEnv(process.env.SHUTDOWN_DELAY),
     timeout: Number(process.env.SHUTDOWN_TIMEOUT ?? 25_000),
   },
 });

@@ -3,6 +3,8 @@
 //   curl 'localhost:3000/ready?verbose'
 //   curl -X POST localhost:3000/demo/upstream/down   (the HTTP check fails after 3 runs; /ready answers 503)
 //   curl -X POST localhost:3000/demo/upstream/up
+//   curl -N localhost:3000/ready?watch               (Server-Sent Events: one event per change)
+//   open http://localhost:3000/health                 (the status page)
 // It needs no database: liveness watches the event loop, readiness an HTTP upstream the demo starts itself.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,10 @@ import Fastify from 'fastify';
 import { eventLoopCheck } from 'probekit/event-loop';
 import probekit from 'probekit/fastify';
 import { httpCheck } from 'probekit/http';
+
+function delayFromEnv(value: string | undefined) {
+  return value?.startsWith('{') ? (JSON.parse(value) as { min?: number; max?: number; quiet?: number }) : Number(value ?? 0);
+}
 
 let upstreamHealthy = true;
 const upstream = createServer((_req, res) => {
@@ -26,8 +32,11 @@ await app.register(probekit, {
   ],
   // Error text only for local callers: health URLs are often public.
   details: (request) => request.ip === '127.0.0.1' || request.ip === '::1',
+  // The HTML status page at /health, live through /health?watch.
+  statusPage: true,
   shutdown: {
-    delay: Number(process.env.SHUTDOWN_DELAY ?? 0),
+    // A number of ms, or the adaptive form as JSON: SHUTDOWN_DELAY='{"min":1000,"max":10000,"quiet":1000}'.
+    delay: delayFromEnv(process.env.SHUTDOWN_DELAY),
     timeout: Number(process.env.SHUTDOWN_TIMEOUT ?? 25_000),
   },
 });

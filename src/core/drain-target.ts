@@ -21,4 +21,10 @@ export interface DrainTarget {
   destroy(): void;
   /** What is still open, for the log line of a drain cut short by the deadline. */
   openWork(): OpenWork;
+  /**
+   * Optional: calls `onTraffic` for each request (not a probe) that arrives from now on, until the returned function
+   * is called. The adaptive shutdown delay uses it to see when the load balancers have stopped sending. It is only
+   * called once the shutdown began, so a target pays nothing for it before.
+   */
+  watchTraffic?(onTraffic: () => void): () => void;
 }

@@ -40,7 +40,8 @@ const KNOWN_OPTIONS = new Set(['checks', 'defaults', 'logger', 'timers', 'closeT
  * The health registry without any HTTP: checks and their answers ({@link Registry}), plus the process lifecycle
  * ({@link Lifecycle}). `Health` (from `probekit`) adds `attach()` for node:http servers on top of it.
  * Events: `transition` on every status change of a check, `run` after every run of a check ({@link RunEvent}),
- * `startup` once startup completes, `change` whenever any probe's answer may have changed. Listeners that throw or reject are logged; they never break the schedule.
+ * `startup` once startup completes, `change` whenever any probe's answer may have changed, `start` when `start()`
+ * first starts the checks, `shutdown` (with the trigger) when the shutdown sequence begins. Listeners that throw or reject are logged; they never break the schedule.
  */
 export class HealthCore extends EventEmitter {
   /** The logger, wrapped so that it never throws. */
@@ -90,7 +91,10 @@ export class HealthCore extends EventEmitter {
       historySize,
     );
     this.lifecycle = new Lifecycle(shutdown, this.logger, this.timers, {
-      markShuttingDown: () => this.registry.markShuttingDown(),
+      markShuttingDown: (trigger) => {
+        this.registry.markShuttingDown();
+        this.safeEmit('shutdown', trigger);
+      },
       stopChecks: () => this.stop(),
     });
     if (options.checks !== undefined && !Array.isArray(options.checks)) {
@@ -123,8 +127,10 @@ export class HealthCore extends EventEmitter {
 
   /** Starts every check's schedule (first runs at once) and the signal handling. Idempotent. */
   start(): void {
+    const first = !this.registry.isRunning;
     this.registry.start();
     this.lifecycle.trap();
+    if (first) this.safeEmit('start');
   }
 
   /**

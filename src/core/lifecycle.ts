@@ -13,7 +13,8 @@ interface Hook {
 
 /** What the lifecycle needs from the registry it belongs to. */
 export interface LifecycleHost {
-  markShuttingDown(): void;
+  /** Readiness fails from now on; `trigger` is the signal name or `manual`. */
+  markShuttingDown(trigger: string): void;
   /** Stops the checks and runs their close hooks. */
   stopChecks(): Promise<void>;
 }
@@ -111,7 +112,7 @@ export class Lifecycle implements ShutdownParticipant {
       {
         logger: this.logger,
         timers: this.timers,
-        markShuttingDown: () => this.host.markShuttingDown(),
+        markShuttingDown: () => this.host.markShuttingDown(trigger),
         targets: () => [...this.drainTargets],
         runHooks: (limit) => this.runHooks(limit),
         runClosers: (limit) => this.runList([...this.closers].reverse(), 'framework close', limit),

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { type AdaptiveDelay, type NormalizedDelay, normalizeDelay, waitDelay } from './delay.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError } from './errors.js';
 import type { Timers } from './types.js';
@@ -10,9 +11,13 @@ export interface ShutdownOptions {
    * Default `['SIGTERM', 'SIGINT']`.
    */
   signals?: readonly NodeJS.Signals[];
-  /** Ms to keep serving (with readiness failing) before closing, so endpoints and load balancers catch up.
-   * Default 5000 when `KUBERNETES_SERVICE_HOST` is set, else 0. */
-  delay?: number;
+  /**
+   * How long to keep serving (with readiness failing) before the drain, so endpoints and load balancers catch up:
+   * a fixed number of ms, or `{ min, max, quiet }`: drain once `min` ms have passed and no request (probes aside)
+   * has arrived for `quiet` ms, and at the latest at `max`. Default `{ min: 1000, max: 10000, quiet: 2000 }` when
+   * `KUBERNETES_SERVICE_HOST` is set, else 0.
+   */
+  delay?: number | AdaptiveDelay;
   /** Ms from the signal to exit; past it remaining sockets are destroyed and the exit code is 1. Default 25000. */
   timeout?: number;
   /** Call `process.exit` at the end. Default `true`; with `false`, `health.shutdown()` only resolves. */
@@ -25,7 +30,7 @@ export interface ShutdownOptions {
 export interface NormalizedShutdown {
   readonly enabled: boolean;
   readonly signals: readonly NodeJS.Signals[];
-  readonly delay: number;
+  readonly delay: NormalizedDelay;
   readonly timeout: number;
   readonly exit: boolean;
   readonly hookTimeout: number;
@@ -79,7 +84,7 @@ function validSignals(value: unknown): readonly NodeJS.Signals[] {
  * @throws InvalidOptionError for unknown keys, bad numbers, `delay >= timeout`, or an empty or invalid signal list.
  */
 export function normalizeShutdown(input: unknown, env: NodeJS.ProcessEnv = process.env): NormalizedShutdown {
-  const off = { enabled: false, signals: [], delay: 0, timeout: 25_000, exit: false, hookTimeout: 5000 };
+  const off = { enabled: false, signals: [], delay: normalizeDelay(0, false), timeout: 25_000, exit: false, hookTimeout: 5000 };
   if (input === false) return Object.freeze(off);
   const o = (input ?? {}) as ShutdownOptions;
   if (typeof o !== 'object' || Array.isArray(o))
@@ -89,10 +94,13 @@ export function normalizeShutdown(input: unknown, env: NodeJS.ProcessEnv = proce
       throw new InvalidOptionError(`Unknown option \`shutdown.${key}\``);
   }
   const signals = validSignals(o.signals ?? ['SIGTERM', 'SIGINT']);
-  const delay = nonNegativeInt('delay', o.delay ?? (env.KUBERNETES_SERVICE_HOST ? 5000 : 0), false);
+  const delay = normalizeDelay(o.delay, Boolean(env.KUBERNETES_SERVICE_HOST));
   const timeout = nonNegativeInt('timeout', o.timeout ?? 25_000, true);
-  if (delay >= timeout)
-    throw new InvalidOptionError(`Expected \`shutdown.delay\` to be < \`shutdown.timeout\` (${timeout}), got \`${delay}\``);
+  if (delay.max >= timeout) {
+    throw new InvalidOptionError(
+      `Expected \`shutdown.delay\` (its max) to be < \`shutdown.timeout\` (${timeout}), got \`${delay.max}\``,
+    );
+  }
   const exit = o.exit ?? true;
   if (typeof exit !== 'boolean')
     throw new InvalidOptionError(`Expected \`shutdown.exit\` to be a boolean, got \`${show(exit)}\``);
@@ -149,16 +157,16 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
   const limit = () => Math.max(1, Math.min(cfg.hookTimeout, cfg.timeout - since()));
 
   host.markShuttingDown();
-  logger.info({ trigger, delayMs: cfg.delay, timeoutMs: cfg.timeout }, 'probekit: shutdown started, readiness failing');
+  logger.info({ trigger, delay: cfg.delay, timeoutMs: cfg.timeout }, 'probekit: shutdown started, readiness failing');
   let failed = false;
   try {
-    if (cfg.delay > 0) {
-      let h: unknown;
-      await step(() => new Promise<void>((r) => (h = timers.setTimeout(r, cfg.delay))));
-      timers.clearTimeout(h);
-    }
+    const waited = await step(() => waitDelay(cfg.delay, host.targets(), timers));
     if (!timedOut) {
-      logger.info({ elapsedMs: since() }, 'probekit: shutdown delay over, draining connections');
+      const d = waited as Awaited<ReturnType<typeof waitDelay>>;
+      logger.info(
+        { elapsedMs: since(), delayMs: d.waitedMs, delayReason: d.reason, requests: d.requests, lastRequestMs: d.lastRequestMs },
+        'probekit: shutdown delay over, draining connections',
+      );
       const targets = host.targets();
       // A target whose drain throws must not keep the others from draining, nor skip the hooks.
       const drained = await step(() => Promise.allSettled(targets.map((t) => Promise.resolve().then(() => t.drain()))));

@@ -3,6 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { InvalidOptionError } from '../core/errors.js';
 import { Health } from '../health.js';
 import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
+import { Endpoint } from '../http/endpoint.js';
 import { handleProbe, splitUrl } from '../http/node.js';
 
 /** Options of {@link probekitExpress}: the HTTP options of the contract. */
@@ -21,11 +22,13 @@ export function probekitExpress(health: Health, options: ProbekitExpressOptions 
   }
   const http = normalizeHttpOptions<IncomingMessage>(options as HttpOptions<IncomingMessage>);
   const router = express.Router();
+  // Lives as long as the app: its watch streams end when the shutdown drains.
+  const endpoint = new Endpoint(health, http);
   // One middleware rather than one route per path: the probe paths are matched by the same code as the
   // node:http layer, so the two can not drift apart (and Express 4 and 5 path syntaxes do not matter).
   router.use((req: Request, res: Response, next: (err?: unknown) => void) => {
     const [path, search] = splitUrl(req.url);
-    if (!handleProbe(health, http, req, res, path, search)) next();
+    if (!handleProbe(endpoint, req, res, path, search)) next();
   });
   return router;
 }

@@ -1,18 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, LogLevel } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ProbeResponse } from '../core/aggregate.js';
 import { InvalidOptionError } from '../core/errors.js';
 import type { HealthOptions } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { Health } from '../health.js';
 import { guardMalformed } from '../http/attach.js';
-import {
-  badPath,
-  fromQueryObject,
-  type HttpOptions,
-  type NormalizedHttp,
-  normalizeHttpOptions,
-  respond,
-} from '../http/contract.js';
+import { badPath, fromQueryObject, type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from '../http/contract.js';
+import { Endpoint, type PagePart } from '../http/endpoint.js';
+import { send } from '../http/node.js';
+import type { HealthMetricsOptions } from '../metrics/options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,23 +27,55 @@ export interface ProbekitFastifyOptions extends Omit<HealthOptions, 'logger'>, H
   logLevel?: LogLevel;
   /** Logger for the registry. Default: a child of `app.log`. */
   logger?: HealthOptions['logger'];
+  /**
+   * Serve Prometheus metrics (needs `prom-client`): `true` at `/metrics` on a registry of their own, or
+   * `{ path, registry, prefix }` (see `probekit/metrics`). Default off.
+   */
+  metrics?: boolean | { path?: string; registry?: HealthMetricsOptions['registry']; prefix?: string };
 }
 
 type Params = { '*'?: string };
 
-function makeHandler(health: Health, http: NormalizedHttp<FastifyRequest>, probe: Probe) {
+function sendResponse(reply: FastifyReply, r: ProbeResponse) {
+  return reply.code(r.statusCode).headers(r.headers).send(r.body);
+}
+
+/**
+ * Answers through the raw response: a `?watch` stream (or its 503) writes there itself, so Fastify must let go of
+ * the reply first. Nothing is written twice: when the endpoint did not stream, the answer goes out the same way.
+ */
+function rawAnswer(
+  reply: FastifyReply,
+  answer: (raw: { req: IncomingMessage; res: ServerResponse }) => ProbeResponse | undefined,
+) {
+  reply.hijack();
+  const r = answer({ req: reply.request.raw, res: reply.raw });
+  if (r !== undefined) send(reply.raw, r, reply.request.method === 'HEAD');
+}
+
+function makeHandler(endpoint: Endpoint<FastifyRequest>, probe: Probe) {
   // Not async: the answer is ready at once, and a promise per hit would cost on the hot path.
   return function probeHandler(request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
-    const { verbose, exclude } = fromQueryObject(request.query);
+    const query = fromQueryObject(request.query);
     // A wildcard, not `:name`: the router's `maxParamLength` (100) would answer 414 to a valid 128-character name.
     const check = request.params['*'];
     if (check?.includes('/') && !/%2f/i.test(request.raw.url ?? '')) {
       // `/ready/a/b`: under a probe path but not a check name (an encoded slash, `%2F`, is part of a name).
-      const r = badPath();
-      return reply.code(r.statusCode).headers(r.headers).send(r.body);
+      return sendResponse(reply, badPath());
     }
-    const r = respond(health, http, probe, { check, verbose, exclude, accept: request.headers.accept }, request);
-    return reply.code(r.statusCode).headers(r.headers).send(r.body);
+    const accept = request.headers.accept;
+    if (query.watch && request.method === 'GET') {
+      return rawAnswer(reply, (raw) => endpoint.probe(probe, check, query, accept, request, raw));
+    }
+    return sendResponse(reply, endpoint.probe(probe, check, query, accept, request, undefined) as ProbeResponse);
+  };
+}
+
+function pageHandler(endpoint: Endpoint<FastifyRequest>, part: PagePart) {
+  return function statusPageHandler(request: FastifyRequest, reply: FastifyReply) {
+    const watch = part === 'page' && fromQueryObject(request.query).watch && request.method === 'GET';
+    if (watch) return rawAnswer(reply, (raw) => endpoint.page(part, true, request, raw));
+    return sendResponse(reply, endpoint.page(part, false, request, undefined) as ProbeResponse);
   };
 }
 
@@ -62,6 +92,10 @@ const PLUGIN_OPTIONS = new Set<string>([
   'paths',
   'prefix',
   'details',
+  'maxWatchers',
+  'statusPage',
+  'statusCodes',
+  'metrics',
   'logLevel',
   'logSerializers',
 ]);
@@ -96,17 +130,47 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
   app.decorate('health', health);
   // The shutdown sequence drains app.server itself (Fastify's close() would answer 503 to requests still arriving),
   // then closes the app after the cleanup hooks, which runs the app's own onClose hooks (pools, ...).
-  const detach = health.attach(app.server);
+  // The same paths, so that the adaptive shutdown delay tells these probes from traffic.
+  const detach = health.attach(app.server, {
+    ...(opts.paths !== undefined && { paths: opts.paths }),
+    ...(opts.prefix !== undefined && { prefix: opts.prefix }),
+    ...(opts.statusPage !== undefined && { statusPage: opts.statusPage }),
+  });
   const unguard = guardMalformed(app.server, http as NormalizedHttp<unknown>);
   let closing = false;
   const removeCloser = health.addCloser(() => (closing ? undefined : app.close()), 'fastify close');
+  const endpoint = new Endpoint(health, http);
   await app.register(async (routes) => {
     // HEAD is asked for explicitly: the app may have turned `exposeHeadRoutes` off, and probes need it.
     const options = { logLevel, exposeHeadRoute: true };
     for (const { probe, path } of http.routes) {
-      const handler = makeHandler(health, http, probe);
+      const handler = makeHandler(endpoint, probe);
       routes.get(path, options, handler);
       routes.get(`${path}/*`, options, handler);
+    }
+    if (opts.metrics !== undefined && opts.metrics !== false) {
+      const m = opts.metrics === true ? {} : opts.metrics;
+      if (m === null || typeof m !== 'object') {
+        throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${String(m)}\``);
+      }
+      const { path = '/metrics', ...metricsOptions } = m;
+      if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/.test(path)) {
+        throw new InvalidOptionError(`Expected \`metrics.path\` to be a path like \`/metrics\`, got \`${String(path)}\``);
+      }
+      // Loaded only when asked for: prom-client is an optional peer dependency.
+      const { healthMetrics } = await import('../metrics/index.js');
+      const metrics = healthMetrics(health, metricsOptions);
+      routes.addHook('onClose', async () => metrics.close());
+      routes.get(path, { logLevel, exposeHeadRoute: true }, async (_request, reply) => {
+        const text = await metrics.text();
+        return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(text);
+      });
+    }
+    const page = http.statusPage;
+    if (page !== undefined) {
+      routes.get(page, options, pageHandler(endpoint, 'page'));
+      routes.get(`${page}/status.css`, options, pageHandler(endpoint, 'css'));
+      routes.get(`${page}/status.js`, options, pageHandler(endpoint, 'js'));
     }
   });
   app.addHook('onReady', async () => {
@@ -117,6 +181,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
   });
   app.addHook('onClose', async () => {
     removeCloser();
+    endpoint.close();
     unguard();
     detach();
     // The app closing itself (tests, apps with their own signal handling) runs the cleanup hooks once, as a signal

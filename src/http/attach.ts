@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOptionError } from '../core/errors.js';
-import type { Reporter } from '../core/registry.js';
+import type { HealthCore } from '../core/health.js';
 import { type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
 import { ServerTracker } from './drain.js';
+import { Endpoint } from './endpoint.js';
 import { BAD_REQUEST, handleProbe, send } from './node.js';
 import { matchProbePath, splitUrl } from './paths.js';
 
@@ -43,26 +44,41 @@ function intercept(server: Server, first: (req: IncomingMessage, res: ServerResp
  * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
  */
 export function attachServer(
-  health: Reporter,
+  health: HealthCore,
   server: Server,
   options: AttachOptions,
 ): { target: ServerTracker; detach(): void } {
   assertServer(server);
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('Expected `options` to be an object');
-  const http = options.serveProbes === true ? normalizeHttpOptions<IncomingMessage>(options) : undefined;
-  const tracker = new ServerTracker(server);
-  if (http === undefined) return { target: tracker, detach: () => tracker.detach() };
+  const { serveProbes, ...httpOptions } = options;
+  const http = normalizeHttpOptions<IncomingMessage>(httpOptions);
+  const tracker = new ServerTracker(server, (req) => isProbeRequest(http, req));
+  if (serveProbes !== true) return { target: tracker, detach: () => tracker.detach() };
+  const endpoint = new Endpoint(health, http);
   const restore = intercept(server, (req, res) => {
     const [path, search] = splitUrl(req.url);
-    return handleProbe(health, http, req, res, path, search);
+    return handleProbe(endpoint, req, res, path, search);
   });
   return {
     target: tracker,
     detach: () => {
       restore();
+      endpoint.close();
       tracker.detach();
     },
   };
+}
+
+/**
+ * A probe, for the adaptive shutdown delay: a probe or status page path of these options, or the kubelet's prober
+ * (`User-Agent: kube-probe/...`) whatever the path. These keep coming while a pod terminates and are no traffic.
+ */
+function isProbeRequest(http: NormalizedHttp<IncomingMessage>, req: IncomingMessage): boolean {
+  const ua = req.headers['user-agent'];
+  if (ua?.startsWith('kube-probe/')) return true;
+  const path = splitUrl(req.url)[0];
+  if (http.statusPage !== undefined && path.startsWith(http.statusPage)) return true;
+  return matchProbePath(http.byPath, path) !== undefined;
 }
 
 /**

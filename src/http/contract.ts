@@ -15,6 +15,15 @@ export interface HttpOptions<Req = unknown> {
   prefix?: string;
   /** Show failing checks' error text. Default `'never'` (bodies say `reason withheld`). */
   details?: DetailsOption<Req>;
+  /** Most `?watch` streams (Server-Sent Events) open at once on this adapter; past it, 503. Default 100; 0 turns watching off. */
+  maxWatchers?: number;
+  /** The HTML status page: `true` serves it at `/health`, `{ path }` elsewhere. Default off. Follows `details`. */
+  statusPage?: boolean | { path?: string };
+  /**
+   * Status codes per overall status, for probe clients with other rules: `{ warn: 429 }` makes a Consul HTTP check
+   * read a failing non-critical check as `warning`. Default `{ pass: 200, warn: 200, fail: 503 }`.
+   */
+  statusCodes?: { pass?: number; warn?: number; fail?: number };
 }
 
 /** HTTP options after validation. */
@@ -24,6 +33,11 @@ export interface NormalizedHttp<Req = unknown> {
   readonly details: DetailsOption<Req>;
   /** Probe by exact full path, for the node:http layer. */
   readonly byPath: ReadonlyMap<string, Probe>;
+  readonly maxWatchers: number;
+  /** The status page's path (prefix included), or `undefined` when it is off. */
+  readonly statusPage: string | undefined;
+  /** Applies `statusCodes`; `undefined` when they are the defaults (the hot path then skips it). */
+  readonly remap: ((r: ProbeResponse) => ProbeResponse) | undefined;
 }
 
 /** A request as the contract reads it, whatever the framework. */
@@ -33,6 +47,14 @@ export interface ProbeRequest {
   verbose: boolean;
   exclude: readonly string[];
   accept: string | undefined;
+}
+
+/** What a request's query string asks for. */
+export interface ProbeQuery {
+  readonly verbose: boolean;
+  readonly exclude: readonly string[];
+  /** `?watch`: a stream of answers (Server-Sent Events) rather than one. */
+  readonly watch: boolean;
 }
 
 const DEFAULT_PATHS: Record<Probe, string> = { live: '/live', ready: '/ready', startup: '/startup' };
@@ -74,7 +96,26 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   if (details !== 'never' && details !== 'always' && typeof details !== 'function') {
     throw new InvalidOptionError(`Expected \`details\` to be 'never', 'always' or a function, got \`${String(details)}\``);
   }
-  return Object.freeze({ routes: Object.freeze(routes), details, byPath });
+  const maxWatchers = input.maxWatchers ?? 100;
+  if (typeof maxWatchers !== 'number' || !Number.isInteger(maxWatchers) || maxWatchers < 0 || maxWatchers > 100_000) {
+    throw new InvalidOptionError(`Expected \`maxWatchers\` to be an integer from 0 to 100000, got \`${String(maxWatchers)}\``);
+  }
+  const page = input.statusPage ?? false;
+  let statusPage: string | undefined;
+  if (page === true) statusPage = `${prefix}/health`;
+  else if (page !== false) {
+    if (page === null || typeof page !== 'object' || Array.isArray(page)) {
+      throw new InvalidOptionError(`Expected \`statusPage\` to be a boolean or { path }, got \`${String(page)}\``);
+    }
+    statusPage = prefix + checkPath('statusPage.path', page.path ?? '/health', false);
+  }
+  if (statusPage !== undefined && byPath.has(statusPage)) {
+    throw new InvalidOptionError(`The status page and a probe share the path \`${statusPage}\``);
+  }
+  const codes = statusCodesOf(input.statusCodes);
+  const isDefault = codes === undefined || (codes.pass === 200 && codes.warn === 200 && codes.fail === 503);
+  const remap = isDefault ? undefined : remapper(codes);
+  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, statusPage, remap });
 }
 
 function truthyFlag(value: unknown): boolean {
@@ -89,29 +130,27 @@ function names(value: unknown): string[] {
 }
 
 /** The query of a plain probe hit, shared: the hot path allocates nothing for it. */
-const NO_QUERY: { readonly verbose: false; readonly exclude: readonly string[] } = Object.freeze({
-  verbose: false,
-  exclude: Object.freeze([]),
-});
+const NO_QUERY: ProbeQuery = Object.freeze({ verbose: false, exclude: Object.freeze([]), watch: false });
 
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;
   return true;
 }
 
-/** Reads `verbose` and `exclude` from a framework's parsed query object. */
-export function fromQueryObject(query: unknown): { verbose: boolean; exclude: readonly string[] } {
+/** Reads `verbose`, `exclude` and `watch` from a framework's parsed query object. */
+export function fromQueryObject(query: unknown): ProbeQuery {
   if (query === null || typeof query !== 'object' || isEmpty(query)) return NO_QUERY;
   const q = query as Record<string, unknown>;
-  return { verbose: truthyFlag(q.verbose), exclude: names(q.exclude) };
+  return { verbose: truthyFlag(q.verbose), exclude: names(q.exclude), watch: truthyFlag(q.watch) };
 }
 
-/** Reads `verbose` and `exclude` from a raw query string (without `?`), for the node:http layer. */
-export function fromSearch(search: string): { verbose: boolean; exclude: readonly string[] } {
+/** Reads `verbose`, `exclude` and `watch` from a raw query string (without `?`), for the node:http layer. */
+export function fromSearch(search: string): ProbeQuery {
   if (search.length === 0) return NO_QUERY;
   const params = new URLSearchParams(search);
   const verbose = params.has('verbose') && truthyFlag(params.getAll('verbose'));
-  return { verbose, exclude: params.getAll('exclude').filter((n) => n.length > 0) };
+  const watch = params.has('watch') && truthyFlag(params.getAll('watch'));
+  return { verbose, exclude: params.getAll('exclude').filter((n) => n.length > 0), watch };
 }
 
 /**
@@ -187,8 +226,51 @@ export function respond<Req>(
 ): ProbeResponse {
   const format = negotiate(req.verbose, req.accept);
   const details = detailsFor(http.details, request);
-  if (req.check === undefined && req.exclude.length === 0) return health.report(probe, PLAIN[format][details ? 1 : 0]);
-  return health.report(probe, { check: req.check, exclude: req.exclude, format, details });
+  const r =
+    req.check === undefined && req.exclude.length === 0
+      ? health.report(probe, PLAIN[format][details ? 1 : 0])
+      : health.report(probe, { check: req.check, exclude: req.exclude, format, details });
+  return http.remap === undefined ? r : http.remap(r);
+}
+
+type StatusCodes = { readonly pass: number; readonly warn: number; readonly fail: number };
+
+/**
+ * The answer with the status codes of `statusCodes` (Consul reads 429 as warning). Each rendered answer is remapped
+ * once: the registry's cached answers are the keys, so the hot path does a WeakMap lookup, no allocation.
+ */
+function remapper(codes: StatusCodes): (r: ProbeResponse) => ProbeResponse {
+  const cache = new WeakMap<ProbeResponse, ProbeResponse>();
+  return (r) => {
+    if (r.status === 'error') return r;
+    const code = codes[r.status];
+    if (code === r.statusCode) return r;
+    let mapped = cache.get(r);
+    if (mapped === undefined) {
+      mapped = Object.freeze({ ...r, statusCode: code });
+      cache.set(r, mapped);
+    }
+    return mapped;
+  };
+}
+
+function statusCodesOf(input: unknown): StatusCodes | undefined {
+  if (input === undefined) return undefined;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidOptionError(`Expected \`statusCodes\` to be an object like { warn: 429 }, got \`${String(input)}\``);
+  }
+  const given = input as Record<string, unknown>;
+  const out: Record<string, number> = { pass: 200, warn: 200, fail: 503 };
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in out)) throw new InvalidOptionError(`Unknown option \`statusCodes.${key}\`; expected pass, warn or fail`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 200 || value > 599) {
+      throw new InvalidOptionError(
+        `Expected \`statusCodes.${key}\` to be an HTTP status from 200 to 599, got \`${String(value)}\``,
+      );
+    }
+    out[key] = value;
+  }
+  return out as StatusCodes;
 }
 
 /** Answer for a path under a probe that is not `/<probe>/<name>` (e.g. `/ready/a/b`). */

@@ -57,11 +57,30 @@ export class ServerTracker implements DrainTarget {
   private readonly onLateRequest = (_req: IncomingMessage, res: ServerResponse) => markClose(res);
   private readonly closeIdle = () => setImmediate(() => this.server.closeIdleConnections?.());
 
-  constructor(readonly server: Server) {
+  /**
+   * @param isProbe Tells probe requests (which keep coming from the kubelet and load balancers during a shutdown)
+   *   from traffic, for {@link watchTraffic}.
+   */
+  constructor(
+    readonly server: Server,
+    private readonly isProbe: (req: IncomingMessage) => boolean = () => false,
+  ) {
     // An https server hands HTTP the TLS socket of 'secureConnection', not the raw one of 'connection'.
     this.event = server instanceof TlsServer ? 'secureConnection' : 'connection';
     server.on(this.event, this.onConnection);
     for (const socket of existingSockets(server)) this.onConnection(socket);
+  }
+
+  /**
+   * Calls `onTraffic` for every request that is not a probe, until the returned function is called. A listener
+   * exists only while the shutdown delay watches: before the signal, requests pay nothing for it.
+   */
+  watchTraffic(onTraffic: () => void): () => void {
+    const listener = (req: IncomingMessage) => {
+      if (!this.isProbe(req)) onTraffic();
+    };
+    this.server.on('request', listener);
+    return () => this.server.removeListener('request', listener);
   }
 
   /** Number of open connections. */

@@ -1,20 +1,50 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbeResponse } from '../core/aggregate.js';
-import type { Reporter } from '../core/registry.js';
-import { badPath, fromSearch, type NormalizedHttp, respond } from './contract.js';
+import { badPath, fromSearch } from './contract.js';
+import type { Endpoint } from './endpoint.js';
 import { matchProbePath } from './paths.js';
+
+/** An answer as it goes on the wire: the flat header list `writeHead` takes, and the body already encoded. */
+interface Wire {
+  readonly headers: string[];
+  readonly body: Buffer;
+}
+
+// Answers are cached by the registry and shared by every hit until the next change, so their wire form is made
+// once per answer: a hit then skips setHeader's per-header validation, Buffer.byteLength and the UTF-8 encoding
+// of the body (measurably slower for a 1-2 KiB body at tens of thousands of hits a second).
+const wires = new WeakMap<ProbeResponse, Wire>();
+
+function wire(r: ProbeResponse): Wire {
+  let w = wires.get(r);
+  if (w === undefined) {
+    const body = Buffer.from(r.body, 'utf8');
+    const headers: string[] = [];
+    for (const key in r.headers) headers.push(key, r.headers[key] as string);
+    headers.push('content-length', String(body.length));
+    w = { headers, body };
+    wires.set(r, w);
+  }
+  return w;
+}
 
 /**
  * Writes a probe answer on a bare `ServerResponse`: no framework, no ETag, no freshness check
  * (a 304 to a health probe would hide a state change). HEAD gets the headers and no body.
+ * Headers the app set on `res` before (a middleware's) are kept.
  */
 export function send(res: ServerResponse, r: ProbeResponse, head: boolean): void {
-  res.statusCode = r.statusCode;
-  const h = r.headers;
-  for (const key in h) res.setHeader(key, h[key] as string);
-  res.setHeader('content-length', Buffer.byteLength(r.body));
+  const w = wire(r);
+  if (res.getHeaderNames().length > 0) {
+    // Some middleware set headers already: merge through setHeader so that none is lost.
+    res.statusCode = r.statusCode;
+    for (let i = 0; i < w.headers.length; i += 2) res.setHeader(w.headers[i] as string, w.headers[i + 1] as string);
+    res.end(head ? undefined : w.body);
+    return;
+  }
+  res.writeHead(r.statusCode, w.headers);
   if (head) res.end();
-  else res.end(r.body);
+  else res.end(w.body);
 }
 
 /** The answer to a probe path with malformed percent-encoding, the same on every adapter. */
@@ -26,13 +56,12 @@ export const BAD_REQUEST: ProbeResponse = Object.freeze({
 });
 
 /**
- * Answers a request when its path is a probe path; returns false (and touches nothing) otherwise.
- * Used by `health.attach(server, { serveProbes: true })`, the Express router, and Fastify's malformed-URL guard.
+ * Answers a request when its path is a probe path (or the status page); returns false (and touches nothing)
+ * otherwise. Used by `health.attach(server, { serveProbes: true })` and the Express router.
  * @param path The request path without query string, relative to any mount point.
  */
 export function handleProbe<Req extends IncomingMessage>(
-  health: Reporter,
-  http: NormalizedHttp<Req>,
+  endpoint: Endpoint<Req>,
   req: Req,
   res: ServerResponse,
   path: string,
@@ -40,16 +69,22 @@ export function handleProbe<Req extends IncomingMessage>(
 ): boolean {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') return false;
-  const match = matchProbePath(http.byPath, path);
-  if (match === undefined) return false;
   const head = method === 'HEAD';
+  const part = endpoint.pagePart(path);
+  if (part !== undefined) {
+    const r = endpoint.page(part, fromSearch(search).watch, req, { req, res });
+    if (r !== undefined) send(res, r, head);
+    return true;
+  }
+  const match = matchProbePath(endpoint.http.byPath, path);
+  if (match === undefined) return false;
   if (match.kind === 'bad-path') send(res, badPath(), head);
   else if (match.kind === 'malformed') send(res, BAD_REQUEST, head);
   else {
     // URLSearchParams never throws: malformed percent-encoding is kept as is.
     const query = fromSearch(search);
-    const request = { check: match.check, verbose: query.verbose, exclude: query.exclude, accept: req.headers.accept };
-    send(res, respond(health, http, match.probe, request, req), head);
+    const r = endpoint.probe(match.probe, match.check, query, req.headers.accept, req, { req, res });
+    if (r !== undefined) send(res, r, head);
   }
   return true;
 }

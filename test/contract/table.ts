@@ -629,6 +629,21 @@ export const contractCases: ContractCase[] = [
     request: get('/_/readyz', 'verbose'),
     expect: { status: 200, lines: ['[+]db ok', 'ready check passed'] },
   },
+  // --- statusCodes (issue 12): Consul reads 429 as warning ---------------------------------------------------------
+  {
+    name: 'statusCodes { warn: 429 }: a failing non-critical check answers 429 warn',
+    checks: [db, searchDown],
+    http: { statusCodes: { warn: 429 } },
+    request: get('/ready'),
+    expect: { status: 429, contentType: JSON_TYPE, json: { status: 'warn' } },
+  },
+  {
+    name: 'statusCodes { warn: 429 }: pass stays 200, fail stays 503',
+    checks: [db, cacheDown],
+    http: { statusCodes: { warn: 429 } },
+    request: get('/ready'),
+    expect: { status: 503, contentType: JSON_TYPE, json: { status: 'fail' } },
+  },
   // --- one answer on every adapter for odd but valid targets (issue 8) ------------------------------------------
   {
     name: 'GET /ready/<110-character name> answers that check (no router length limit below 128)',

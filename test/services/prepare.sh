@@ -5,6 +5,7 @@
 set -uo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 bash "$here/lib/prometheus.sh" >/dev/null || true # install it once; the metrics tests skip (or fail under CI) without it
+bash "$here/lib/chromium.sh" >/dev/null || true # install it once; the status page's browser test skips (or fails under CI) without it
 bash "$here/up.sh"
 code=$?
 if [[ $code -eq 3 && "${CI:-}" != "true" ]]; then

@@ -104,79 +104,110 @@ function load(port: number, rate: number, seconds: number): Promise<LoadResult> 
   });
 }
 
-for (const example of reason ? [] : ['examples/fastify.ts', 'examples/express.ts']) {
-  t.test(`${example} behind HAProxy: SIGTERM under load drops nothing`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'probekit-haproxy-'));
-    const sock = join(dir, 'stats.sock');
-    const env = { SHUTDOWN_DELAY: '4000', SHUTDOWN_TIMEOUT: '15000', LOG_LEVEL: 'info' };
-    const [a, b] = await Promise.all([startApp(example, env), startApp(example, env)]);
-    let haproxy: ChildProcess | undefined;
-    t.teardown(() => {
-      a.kill();
-      b.kill();
-      haproxy?.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const front = await freePort();
-    writeFileSync(
-      join(dir, 'haproxy.cfg'),
-      [
-        'global',
-        `  stats socket ${sock} level admin`,
-        'defaults',
-        '  mode http',
-        '  timeout connect 2s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        'frontend fe',
-        `  bind 127.0.0.1:${front}`,
-        '  default_backend be',
-        'backend be',
-        '  balance roundrobin',
-        '  option httpchk',
-        '  http-check send meth GET uri /ready',
-        `  server a 127.0.0.1:${a.port} check inter 1s fall 2 rise 1`,
-        `  server b 127.0.0.1:${b.port} check inter 1s fall 2 rise 1`,
-        '',
-      ].join('\n'),
-    );
-    haproxy = spawn(await haproxyBinary(), ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const hlog: string[] = [];
-    haproxy.stderr?.setEncoding('utf8').on('data', (d: string) => hlog.push(d));
-    await until('both backends UP', 20_000, async () => {
-      const s = await serverStates(sock);
-      return s.a === 'UP' && s.b === 'UP' ? true : undefined;
-    });
+/** The fixed delay these tests use (HAProxy needs `inter 1s x fall 2` plus a margin), and the adaptive one. */
+const FIXED = '4000';
+const ADAPTIVE = JSON.stringify({ min: 1000, max: 10_000, quiet: 1000 });
+/** SIGTERM-to-exit time of each run, to compare the adaptive delay with the fixed one of the same run. */
+const exitTimes: Record<string, number> = {};
 
-    const running = load(front, 400, 10);
-    await new Promise((r) => setTimeout(r, 3000));
-    const signalledAt = Date.now();
-    a.child.kill('SIGTERM');
-    const downAt = await until('HAProxy marks a DOWN', 10_000, async () =>
-      (await serverStates(sock)).a?.startsWith('DOWN') ? Date.now() : undefined,
-    );
-    const result = await running;
-    const code = await a.exited(20_000);
+const VARIANTS = reason
+  ? []
+  : [
+      { example: 'examples/fastify.ts', delay: FIXED },
+      { example: 'examples/express.ts', delay: FIXED },
+      { example: 'examples/fastify.ts', delay: ADAPTIVE },
+      { example: 'examples/express.ts', delay: ADAPTIVE },
+    ];
 
-    const drainLine = a.lines.find((l) => l.msg === 'probekit: shutdown delay over, draining connections');
-    t.ok(drainLine, 'the backend logged the start of its drain (listener closing)');
-    t.ok(
-      typeof drainLine?.time === 'number' && downAt < drainLine.time,
-      `HAProxy marked it DOWN (${downAt - signalledAt} ms after SIGTERM) before its listener closed (${(drainLine?.time ?? 0) - signalledAt} ms)`,
-    );
-    t.same(result.failed.slice(0, 5), [], `no failed or reset request (${result.failed.length} of ${result.sent})`);
-    t.equal(result.ok, result.sent, 'every request answered 200');
-    t.ok(result.sent / result.seconds >= 300, `at least 300 requests/s (${Math.round(result.sent / result.seconds)})`);
-    t.equal(code, 0, 'the backend exited 0');
-    const exitLine = a.lines.find((l) => l.msg === 'probekit: shutdown complete, exit code 0');
-    t.ok(exitLine === undefined || (exitLine.durationMs as number) < 15_000, 'within its shutdown timeout');
-    t.comment(
-      `HAProxy said: ${hlog
-        .join('')
-        .trim()
-        .split('\n')
-        .filter((l) => l.includes('be/a'))
-        .join(' | ')}`,
-    );
-  });
+for (const { example, delay } of VARIANTS) {
+  const adaptive = delay.startsWith('{');
+  t.test(
+    `${example} behind HAProxy, ${adaptive ? 'adaptive' : 'fixed'} delay ${delay}: SIGTERM under load drops nothing`,
+    async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'probekit-haproxy-'));
+      const sock = join(dir, 'stats.sock');
+      const env = { SHUTDOWN_DELAY: delay, SHUTDOWN_TIMEOUT: '15000', LOG_LEVEL: 'info' };
+      const [a, b] = await Promise.all([startApp(example, env), startApp(example, env)]);
+      let haproxy: ChildProcess | undefined;
+      t.teardown(() => {
+        a.kill();
+        b.kill();
+        haproxy?.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const front = await freePort();
+      writeFileSync(
+        join(dir, 'haproxy.cfg'),
+        [
+          'global',
+          `  stats socket ${sock} level admin`,
+          'defaults',
+          '  mode http',
+          '  timeout connect 2s',
+          '  timeout client 30s',
+          '  timeout server 30s',
+          'frontend fe',
+          `  bind 127.0.0.1:${front}`,
+          '  default_backend be',
+          'backend be',
+          '  balance roundrobin',
+          '  option httpchk',
+          '  http-check send meth GET uri /ready',
+          `  server a 127.0.0.1:${a.port} check inter 1s fall 2 rise 1`,
+          `  server b 127.0.0.1:${b.port} check inter 1s fall 2 rise 1`,
+          '',
+        ].join('\n'),
+      );
+      haproxy = spawn(await haproxyBinary(), ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const hlog: string[] = [];
+      haproxy.stderr?.setEncoding('utf8').on('data', (d: string) => hlog.push(d));
+      await until('both backends UP', 20_000, async () => {
+        const s = await serverStates(sock);
+        return s.a === 'UP' && s.b === 'UP' ? true : undefined;
+      });
+
+      const running = load(front, 400, 10);
+      await new Promise((r) => setTimeout(r, 3000));
+      const signalledAt = Date.now();
+      a.child.kill('SIGTERM');
+      const downAt = await until('HAProxy marks a DOWN', 10_000, async () =>
+        (await serverStates(sock)).a?.startsWith('DOWN') ? Date.now() : undefined,
+      );
+      const code = await a.exited(20_000);
+      const exitedAt = Date.now();
+      const result = await running;
+
+      const drainLine = a.lines.find((l) => l.msg === 'probekit: shutdown delay over, draining connections');
+      t.ok(drainLine, 'the backend logged the start of its drain (listener closing)');
+      t.ok(
+        typeof drainLine?.time === 'number' && downAt < drainLine.time,
+        `HAProxy marked it DOWN (${downAt - signalledAt} ms after SIGTERM) before its listener closed (${(drainLine?.time ?? 0) - signalledAt} ms)`,
+      );
+      t.same(result.failed.slice(0, 5), [], `no failed or reset request (${result.failed.length} of ${result.sent})`);
+      t.equal(result.ok, result.sent, 'every request answered 200');
+      t.ok(result.sent / result.seconds >= 300, `at least 300 requests/s (${Math.round(result.sent / result.seconds)})`);
+      t.equal(code, 0, 'the backend exited 0');
+      const took = exitedAt - signalledAt;
+      exitTimes[`${example} ${adaptive ? 'adaptive' : 'fixed'}`] = took;
+      t.comment(
+        `SIGTERM to exit: ${took} ms; delay waited ${String(drainLine?.delayMs)} ms (${String(drainLine?.delayReason)}), last request ${String(drainLine?.lastRequestMs)} ms after SIGTERM, ${String(drainLine?.requests)} requests during the delay`,
+      );
+      if (adaptive) {
+        t.equal(drainLine?.delayReason, 'quiet', 'the drain began because traffic had stopped, not at max');
+        t.ok(typeof drainLine?.lastRequestMs === 'number', 'traffic went on after SIGTERM until HAProxy took the backend out');
+        const fixed = exitTimes[`${example} fixed`];
+        if (fixed !== undefined) t.ok(took < fixed, `faster than the fixed ${FIXED} ms delay (${took} ms against ${fixed} ms)`);
+      }
+      const exitLine = a.lines.find((l) => l.msg === 'probekit: shutdown complete, exit code 0');
+      t.ok(exitLine === undefined || (exitLine.durationMs as number) < 15_000, 'within its shutdown timeout');
+      t.comment(
+        `HAProxy said: ${hlog
+          .join('')
+          .trim()
+          .split('\n')
+          .filter((l) => l.includes('be/a'))
+          .join(' | ')}`,
+      );
+    },
+  );
 }

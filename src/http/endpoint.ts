@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProbeResponse } from '../core/aggregate.js';
+import type { HealthCore } from '../core/health.js';
+import type { Probe } from '../core/types.js';
+import { detailsFor, type NormalizedHttp, type ProbeQuery, respond } from './contract.js';
+import {
+  pageModel,
+  renderStatusPage,
+  STATUS_CSS,
+  STATUS_CSS_HEADERS,
+  STATUS_HTML_HEADERS,
+  STATUS_JS,
+  STATUS_JS_HEADERS,
+} from './status-page.js';
+import { WatchHub } from './watch.js';
+
+function asset(headers: Readonly<Record<string, string>>, body: string): ProbeResponse {
+  return Object.freeze({ statusCode: 200, status: 'pass', headers, body });
+}
+
+const CSS = asset(STATUS_CSS_HEADERS, STATUS_CSS);
+const JS = asset(STATUS_JS_HEADERS, STATUS_JS);
+
+/** Which part of the status page a path is, if any. */
+export type PagePart = 'page' | 'css' | 'js';
+
+/**
+ * One adapter's live parts over the stateless contract: its watch streams (at most `maxWatchers`, ended by the
+ * shutdown's drain) and its status page. The Fastify plugin, the Express router and `attach()` each make one.
+ */
+export class Endpoint<Req> {
+  private readonly hub: WatchHub | undefined;
+  private readonly removeTarget: () => void;
+  /** The page model as JSON, per details flag, until the next change (many page streams share one rendering). */
+  private pageJson: [string | undefined, string | undefined] = [undefined, undefined];
+  private readonly invalidate = () => {
+    this.pageJson = [undefined, undefined];
+  };
+
+  constructor(
+    readonly health: HealthCore,
+    readonly http: NormalizedHttp<Req>,
+  ) {
+    this.hub = http.maxWatchers > 0 ? new WatchHub(health, http.maxWatchers) : undefined;
+    this.removeTarget = this.hub ? health.addDrainTarget(this.hub) : () => {};
+    if (http.statusPage !== undefined) {
+      health.on('change', this.invalidate);
+      health.on('run', this.invalidate);
+    }
+  }
+
+  /** Which status page part `path` is (decoded, no query), or `undefined`. */
+  pagePart(path: string): PagePart | undefined {
+    const page = this.http.statusPage;
+    if (page === undefined || !path.startsWith(page)) return undefined;
+    if (path.length === page.length) return 'page';
+    if (path === `${page}/status.css`) return 'css';
+    if (path === `${page}/status.js`) return 'js';
+    return undefined;
+  }
+
+  /**
+   * Answers a probe request, as a stream when `?watch` asks for one (GET only). `send` writes a one-off answer the
+   * way the adapter writes (Fastify's reply or the raw response).
+   */
+  probe(
+    probe: Probe,
+    check: string | undefined,
+    query: ProbeQuery,
+    accept: string | undefined,
+    request: Req,
+    raw: { req: IncomingMessage; res: ServerResponse } | undefined,
+  ): ProbeResponse | undefined {
+    const pr = { check, verbose: query.verbose, exclude: query.exclude, accept };
+    if (query.watch && raw !== undefined && this.hub !== undefined && raw.req.method === 'GET') {
+      // The stream carries the JSON answer, whatever Accept or ?verbose say: one event is one line of JSON.
+      const json = { ...pr, verbose: false, accept: undefined };
+      if (this.hub.open(raw.req, raw.res, () => respond(this.health, this.http, probe, json, request).body)) return undefined;
+    }
+    return respond(this.health, this.http, probe, pr, request);
+  }
+
+  /** Answers a status page request (the page, its script, its stylesheet, or its `?watch` stream). */
+  page(
+    part: PagePart,
+    watch: boolean,
+    request: Req,
+    raw: { req: IncomingMessage; res: ServerResponse } | undefined,
+  ): ProbeResponse | undefined {
+    if (part === 'css') return CSS;
+    if (part === 'js') return JS;
+    const details = detailsFor(this.http.details, request);
+    if (watch && raw !== undefined && this.hub !== undefined && raw.req.method === 'GET') {
+      if (this.hub.open(raw.req, raw.res, () => this.modelJson(details))) return undefined;
+    }
+    const body = renderStatusPage(pageModel(this.health.snapshot(), details), { path: this.http.statusPage as string });
+    return { statusCode: 200, status: 'pass', headers: STATUS_HTML_HEADERS, body };
+  }
+
+  private modelJson(details: boolean): string {
+    const i = details ? 1 : 0;
+    this.pageJson[i] ??= JSON.stringify(pageModel(this.health.snapshot(), details));
+    return this.pageJson[i];
+  }
+
+  /** Ends the streams and stops listening (the adapter is removed or its app closed). */
+  close(): void {
+    this.hub?.close();
+    this.removeTarget();
+    this.health.off('change', this.invalidate);
+    this.health.off('run', this.invalidate);
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The status page's script, served at `<path>/status.js`. It follows `location.pathname + '?watch'` (an
+ * EventSource, so same origin; it reconnects by itself), and on each message, a `PageModel` as JSON, rebuilds
+ * the probe cards, the notes and the table rows in place with `createElement`/`textContent` (never HTML from data);
+ * the relative times tick every second, counted from the server's clock. When the stream is refused (closed, not
+ * just dropped) it reloads the page every `refreshSeconds`, as the `<noscript>` refresh does without JavaScript.
+ * Once the first message is applied, `<html data-live="1">`.
+ *
+ * The markup it builds is that of status-page-html.ts, byte for byte: test/status-page/render.test.ts runs this
+ * script against a small DOM and compares. No template literal below: the script is itself inside one.
+ */
+export const STATUS_JS = `(function () {
+  'use strict';
+  var doc = document;
+  var root = doc.documentElement;
+  var SLOTS = 60;
+  var refresh = Number(root.getAttribute('data-refresh')) || 5;
+  /* The server's clock minus ours (ms): relative times are counted as the server counts them. */
+  var skew = 0;
+  var stamp = Date.parse(root.getAttribute('data-now') || '');
+  if (isFinite(stamp)) skew = stamp - Date.now();
+
+  function byId(id) { return doc.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var e = doc.createElement(tag);
+    for (var k in attrs) if (attrs[k] !== undefined) e.setAttribute(k, attrs[k]);
+    if (children) {
+      for (var i = 0; i < children.length; i++) {
+        var c = children[i];
+        e.appendChild(typeof c === 'string' ? doc.createTextNode(c) : c);
+      }
+    }
+    return e;
+  }
+
+  function ago(iso, now) {
+    var s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+    if (s < 1) return 'just now';
+    if (s < 60) return s + ' s ago';
+    if (s < 3600) return Math.floor(s / 60) + ' min ago';
+    if (s < 172800) return Math.floor(s / 3600) + ' h ago';
+    return Math.floor(s / 86400) + ' d ago';
+  }
+
+  function duration(ms) {
+    if (ms < 10) return ms.toFixed(1) + ' ms';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    return (ms / 1000).toFixed(2) + ' s';
+  }
+
+  function label(c) {
+    if (c.status === 'fail') return c.critical ? 'fail' : 'warn';
+    return c.status;
+  }
+
+  function overall(m) {
+    var all = [m.status.live, m.status.ready, m.status.startup];
+    if (all.indexOf('fail') !== -1) return 'fail';
+    return all.indexOf('warn') !== -1 ? 'warn' : 'pass';
+  }
+
+  function count(list, fn) {
+    var n = 0;
+    for (var i = 0; i < list.length; i++) if (fn(list[i])) n++;
+    return n;
+  }
+
+  function summary(m) {
+    var n = m.checks.length;
+    var failing = count(m.checks, function (c) { return label(c) === 'fail'; });
+    var warning = count(m.checks, function (c) { return label(c) === 'warn'; });
+    var parts = [n + ' ' + (n === 1 ? 'check' : 'checks')];
+    if (failing > 0) parts.push(failing + ' failing');
+    if (warning > 0) parts.push(warning + ' warning');
+    var unknown = count(m.checks, function (c) { return c.status === 'unknown'; });
+    if (unknown > 0) parts.push(unknown + ' unknown');
+    return parts.join(' \\u00b7 ');
+  }
+
+  function time(iso, now) {
+    if (iso === null) return el('span', { class: 'none' }, ['\\u2014']);
+    return el('time', { class: 'ago', datetime: iso, title: iso }, [ago(iso, now)]);
+  }
+
+  function probes(m) {
+    return ['live', 'ready', 'startup'].map(function (p) {
+      var s = m.status[p];
+      return el('div', { class: 'probe probe-' + s, 'data-probe': p, 'data-status': s }, [
+        el('span', { class: 'probe-name' }, [p]),
+        el('span', { class: 'probe-status' }, [s]),
+      ]);
+    });
+  }
+
+  function notes(m) {
+    var out = [];
+    if (m.shuttingDown) out.push(el('p', { class: 'note note-fail' }, ['Shutting down: readiness fails while the server drains.']));
+    for (var i = 0; i < m.holds.length; i++) out.push(el('p', { class: 'note note-fail' }, ['Readiness held: ' + m.holds[i]]));
+    if (!m.started) out.push(el('p', { class: 'note note-warn' }, ['Startup has not completed yet.']));
+    return out;
+  }
+
+  function stripLabel(h) {
+    if (h.length === 0) return 'no runs yet';
+    var ok = count(h, function (r) { return r.result === 'success'; });
+    return h.length + ' ' + (h.length === 1 ? 'run' : 'runs') + ': ' + ok + ' passed, ' + (h.length - ok) + ' failed';
+  }
+
+  function strip(history) {
+    var runs = history.slice(-SLOTS);
+    var slots = [];
+    for (var i = runs.length; i < SLOTS; i++) slots.push(el('span', { class: 'r r-empty' }));
+    for (var j = 0; j < runs.length; j++) {
+      var r = runs[j];
+      slots.push(el('span', { class: 'r r-' + r.result, title: r.at + ', ' + r.result + ', ' + duration(r.durationMs) }));
+    }
+    return el('span', { class: 'strip', role: 'img', 'aria-label': stripLabel(runs) }, slots);
+  }
+
+  function streak(c) {
+    return [
+      el('span', { class: 'streak streak-ok' + (c.consecutiveSuccesses === 0 ? ' zero' : ''), title: 'consecutive successes' }, [
+        '\\u2713 ' + c.consecutiveSuccesses,
+      ]),
+      el('span', { class: 'streak streak-fail' + (c.consecutiveFailures === 0 ? ' zero' : ''), title: 'consecutive failures' }, [
+        '\\u2717 ' + c.consecutiveFailures,
+      ]),
+    ];
+  }
+
+  function output(c) {
+    var parts = [];
+    if (c.observedValue !== undefined) {
+      var unit = c.observedUnit === undefined ? '' : ' ' + c.observedUnit;
+      parts.push(el('span', { class: 'value' }, [c.observedValue + unit]));
+    }
+    if (c.output !== undefined) parts.push(el('span', { class: 'output output-' + (c.outputKind || 'output') }, [c.output]));
+    return parts;
+  }
+
+  function row(c, now) {
+    var l = label(c);
+    var tags = [el('span', { class: c.critical ? 'tag tag-critical' : 'tag tag-noncritical' }, [c.critical ? 'critical' : 'non-critical'])];
+    for (var i = 0; i < c.probes.length; i++) tags.push(el('span', { class: 'tag' }, [c.probes[i]]));
+    return el('tr', { class: 'check check-' + l, 'data-check': c.name, 'data-status': c.status }, [
+      el('td', { class: 'c-name' }, [el('span', { class: 'name' }, [c.name]), el('span', { class: 'tags' }, tags)]),
+      el('td', { class: 'c-status' }, [el('span', { class: 'pill pill-' + l }, [l])]),
+      el('td', { class: 'c-since' }, [time(c.since, now)]),
+      el('td', { class: 'c-last' }, [time(c.lastRun, now)]),
+      el('td', { class: 'c-duration' }, [c.durationMs === null ? el('span', { class: 'none' }, ['\\u2014']) : duration(c.durationMs)]),
+      el('td', { class: 'c-streak' }, streak(c)),
+      el('td', { class: 'c-output' }, output(c)),
+      el('td', { class: 'c-history' }, [strip(c.history)]),
+    ]);
+  }
+
+  function rows(m, now) {
+    if (m.checks.length === 0) return [el('tr', { class: 'empty' }, [el('td', { colspan: '8' }, ['No checks registered.'])])];
+    return m.checks.map(function (c) { return row(c, now); });
+  }
+
+  function replace(id, nodes) {
+    var e = byId(id);
+    if (e) e.replaceChildren.apply(e, nodes);
+  }
+
+  function tick() {
+    var now = Date.now() + skew;
+    var times = doc.querySelectorAll('time.ago');
+    for (var i = 0; i < times.length; i++) {
+      var iso = times[i].getAttribute('datetime');
+      if (iso) times[i].textContent = ago(iso, now);
+    }
+  }
+
+  function apply(m) {
+    var now = Date.parse(m.generatedAt);
+    skew = now - Date.now();
+    doc.title = overall(m) + ' \\u00b7 health';
+    replace('probes', probes(m));
+    replace('notes', notes(m));
+    replace('checks', rows(m, now));
+    var s = byId('summary');
+    if (s) s.textContent = summary(m);
+    var u = byId('updated');
+    if (u) {
+      u.setAttribute('datetime', m.generatedAt);
+      u.setAttribute('title', m.generatedAt);
+      u.textContent = ago(m.generatedAt, now);
+    }
+    root.setAttribute('data-live', '1');
+  }
+
+  function badge(kind, text) {
+    var c = byId('conn');
+    if (!c) return;
+    c.setAttribute('class', 'conn conn-' + kind);
+    c.textContent = text;
+  }
+
+  if (typeof EventSource === 'function') {
+    var source = new EventSource(location.pathname + '?watch');
+    source.addEventListener('open', function () { badge('live', 'live'); });
+    source.addEventListener('message', function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (!m || typeof m !== 'object' || !Array.isArray(m.checks) || !m.status) return;
+      apply(m);
+      badge('live', 'live');
+    });
+    source.addEventListener('error', function () {
+      if (source.readyState !== 2) return badge('down', 'reconnecting\\u2026');
+      /* Refused, not dropped: EventSource gives up; reload as the noscript refresh would. */
+      badge('down', 'offline \\u00b7 reloading in ' + refresh + ' s');
+      setTimeout(function () { location.reload(); }, refresh * 1000);
+    });
+  }
+  setInterval(tick, 1000);
+})();
+`;

@@ -1,0 +1,110 @@
+import type { HealthStatus } from '../core/aggregate.js';
+import { sanitizeText } from '../core/sanitize.js';
+import type { CheckSnapshot, HealthSnapshot } from '../core/snapshot.js';
+import type { CheckStatus, Probe, RunResult } from '../core/types.js';
+
+/** How many past runs the page shows per check (the strip's slots), newest right. */
+export const HISTORY_SLOTS = 60;
+
+/** One past run of a check, as the status page shows it in its strip. */
+export interface PageRun {
+  /** End of the run, ISO 8601. */
+  at: string;
+  result: RunResult;
+  durationMs: number;
+}
+
+/** One check, as the status page shows it. Plain JSON data: it is what the watch stream sends the page's script. */
+export interface PageCheck {
+  name: string;
+  status: CheckStatus;
+  critical: boolean;
+  probes: Probe[];
+  /** Time of the last transition, ISO 8601, `null` while unknown. */
+  since: string | null;
+  /** End of the last run, ISO 8601, `null` before the first. */
+  lastRun: string | null;
+  durationMs: number | null;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  /** The error (with details), `reason withheld` (without), or the check's own output; absent when there is none. */
+  output?: string;
+  /** What `output` is, so that the page can style it; present exactly when `output` is. */
+  outputKind?: 'error' | 'withheld' | 'output';
+  observedValue?: number;
+  observedUnit?: string;
+  /** The last runs, oldest first, at most {@link HISTORY_SLOTS}. */
+  history: PageRun[];
+}
+
+/** Everything the status page shows: plain JSON data, built by {@link pageModel}. */
+export interface PageModel {
+  /** When the model was built, ISO 8601: relative times ("12 s ago") are counted from it. */
+  generatedAt: string;
+  /** Each probe's overall status, as the probe would answer now. */
+  status: Record<Probe, HealthStatus>;
+  /** Startup has completed (latched). */
+  started: boolean;
+  shuttingDown: boolean;
+  /** Reasons of the holds on readiness (`health.hold(reason)`), sanitised. */
+  holds: string[];
+  /** Was error text allowed (the `details` policy)? */
+  details: boolean;
+  /** Failing critical checks first, then failing non-critical ones, then passing ones; each group in registration order. */
+  checks: PageCheck[];
+}
+
+/** Where a check goes on the page; the same order as the JSON bodies of `/ready`. */
+function rank(c: CheckSnapshot): number {
+  if (c.status === 'pass') return 2;
+  return c.critical ? 0 : 1;
+}
+
+function pageCheck(name: string, c: CheckSnapshot, details: boolean): PageCheck {
+  const out: PageCheck = {
+    name,
+    status: c.status,
+    critical: c.critical,
+    probes: [...c.probes],
+    since: c.since,
+    lastRun: c.lastRun,
+    durationMs: c.durationMs,
+    consecutiveFailures: c.consecutiveFailures,
+    consecutiveSuccesses: c.consecutiveSuccesses,
+    history: c.history.slice(-HISTORY_SLOTS).map((h) => ({ at: h.at, result: h.result, durationMs: h.durationMs })),
+  };
+  // The same policy as the JSON bodies: error text only with details; a check's own output is not an error.
+  if (c.error !== null) {
+    out.output = details ? c.error : 'reason withheld';
+    out.outputKind = details ? 'error' : 'withheld';
+  } else if (c.output !== undefined) {
+    out.output = sanitizeText(c.output);
+    out.outputKind = 'output';
+  }
+  if (c.observedValue !== undefined) out.observedValue = c.observedValue;
+  if (c.observedUnit !== undefined) out.observedUnit = sanitizeText(c.observedUnit);
+  return out;
+}
+
+/**
+ * The status page's data, from a snapshot. Pure: `now` (ms since the epoch, default the wall clock) only stamps
+ * `generatedAt`. With `details` false a failing check's error text is replaced by `reason withheld`, as in the JSON.
+ */
+export function pageModel(snapshot: HealthSnapshot, details: boolean, now: number = Date.now()): PageModel {
+  const entries = Object.entries(snapshot.checks);
+  const index = entries.map((_, i) => i);
+  const ranks = entries.map(([, c]) => rank(c));
+  index.sort((a, b) => (ranks[a] as number) - (ranks[b] as number) || a - b);
+  return {
+    generatedAt: new Date(now).toISOString(),
+    status: { live: snapshot.status.live, ready: snapshot.status.ready, startup: snapshot.status.startup },
+    started: snapshot.started,
+    shuttingDown: snapshot.shuttingDown,
+    holds: snapshot.holds.map((h) => sanitizeText(h)),
+    details,
+    checks: index.map((i) => {
+      const [name, c] = entries[i] as [string, CheckSnapshot];
+      return pageCheck(name, c, details);
+    }),
+  };
+}

@@ -1,0 +1,115 @@
+// The status page of issue 10: one server-rendered HTML document, a stylesheet and a script served from the page's
+// own path, nothing from anywhere else. It works under `Content-Security-Policy: default-src 'self'`: no inline
+// script, no inline style, no `style` attribute, no event handler attribute; without JavaScript it refreshes itself.
+import { InvalidOptionError } from '../core/errors.js';
+import { ago, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
+import { HISTORY_SLOTS, type PageModel } from './status-page-model.js';
+
+export { STATUS_CSS } from './status-page-css.js';
+export { STATUS_JS } from './status-page-js.js';
+export type { PageCheck, PageModel, PageRun } from './status-page-model.js';
+export { HISTORY_SLOTS, pageModel } from './status-page-model.js';
+
+/** Options of {@link renderStatusPage}. */
+export interface StatusPageOptions {
+  /** Path the page is served at, e.g. `/health`; its assets are `<path>/status.css` and `<path>/status.js`. */
+  path: string;
+  /** Seconds between reloads when JavaScript is off (`<noscript>` meta refresh). Default 5. */
+  refreshSeconds?: number;
+}
+
+/** The headers of the page: HTML, never cached, and the policy it is built for. Shared and frozen. */
+export const STATUS_HTML_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  // Its own origin only, and no framing (clickjacking), no <base> and no forms: the page needs none of them.
+  'content-security-policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+});
+
+/** The headers of `<path>/status.css`. Shared and frozen. */
+export const STATUS_CSS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/css; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+});
+
+/** The headers of `<path>/status.js`. Shared and frozen. */
+export const STATUS_JS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/javascript; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+});
+
+const PATH_RE = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
+
+function base(path: string): string {
+  // `/` would make the assets `//status.css`, a URL of another host: the page serves from a path below the root.
+  if (typeof path === 'string' && PATH_RE.test(path)) return path;
+  throw new InvalidOptionError(
+    `Expected the status page \`path\` to be a path like \`/health\` (leading slash, no trailing slash, no query), got \`${JSON.stringify(path)}\``,
+  );
+}
+
+function refresh(seconds: number | undefined): number {
+  const s = seconds ?? 5;
+  if (Number.isInteger(s) && s >= 1 && s <= 3600) return s;
+  throw new InvalidOptionError(`Expected \`refreshSeconds\` to be an integer from 1 to 3600, got \`${String(seconds)}\``);
+}
+
+const LEGEND: readonly [string, string][] = [
+  ['success', 'success'],
+  ['failure', 'failure'],
+  ['timeout', 'timeout'],
+  ['pending', 'skipped: previous run still pending'],
+];
+
+function legendHtml(): string {
+  const items = LEGEND.map(([r, text]) => `<span class="legend-item"><span class="r r-${r}"></span>${escapeHtml(text)}</span>`);
+  return `<p class="legend">${items.join('')}<span class="legend-item">newest on the right; hover a slot for its time</span></p>`;
+}
+
+/**
+ * The whole status page for a model: a complete HTML document. Pure. Every text from the model is escaped; the
+ * page loads `<path>/status.css` and `<path>/status.js` (serve {@link STATUS_CSS} and {@link STATUS_JS} there), and
+ * the script follows `<path>?watch`, a `text/event-stream` whose messages each carry a {@link PageModel} as JSON.
+ * @throws InvalidOptionError when `path` is not a path like `/health`, or `refreshSeconds` is not an integer from 1 to 3600.
+ */
+export function renderStatusPage(model: PageModel, options: StatusPageOptions): string {
+  const path = base(options.path);
+  const seconds = refresh(options.refreshSeconds);
+  const now = Date.parse(model.generatedAt);
+  const p = escapeHtml(path);
+  const g = escapeHtml(model.generatedAt);
+  const withheld = model.details ? '' : ' Error text is withheld on this page.';
+  return `<!doctype html>
+<html lang="en" data-now="${g}" data-refresh="${seconds}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(titleText(model))}</title>
+<noscript><meta http-equiv="refresh" content="${seconds}"></noscript>
+<link rel="stylesheet" href="${p}/status.css">
+<script src="${p}/status.js" defer></script>
+</head>
+<body>
+<header class="top">
+<div class="brand"><h1>Health</h1><p id="summary" class="summary">${escapeHtml(summaryText(model))}</p></div>
+<div id="probes" class="probes">${probesHtml(model)}</div>
+<p class="meta"><span id="conn" class="conn conn-static">refreshes every ${seconds} s</span><span class="updated">updated <time id="updated" class="ago" datetime="${g}" title="${g}">${escapeHtml(ago(model.generatedAt, now))}</time></span></p>
+</header>
+<main>
+<div id="notes" class="notes">${notesHtml(model)}</div>
+<div class="table-wrap">
+<table class="checks">
+<thead><tr><th>Check</th><th>Status</th><th>Since</th><th>Last run</th><th>Duration</th><th>Streak</th><th>Output</th><th>Last ${HISTORY_SLOTS} runs</th></tr></thead>
+<tbody id="checks">${rowsHtml(model, now)}</tbody>
+</table>
+</div>
+${legendHtml()}
+<p class="foot">Live from <code>${p}?watch</code>.${withheld}</p>
+</main>
+</body>
+</html>
+`;
+}
