@@ -1,5 +1,5 @@
 import type { DrainTarget } from './drain-target.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue } from './errors.js';
 import type { Timers } from './types.js';
 
 /**
@@ -31,7 +31,9 @@ const MAX_MS = 2_147_483_647;
 
 function ms(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_MS) {
-    throw new InvalidOptionError(`Expected \`shutdown.${option}\` to be a non-negative integer (ms), got \`${String(value)}\``);
+    throw new InvalidOptionError(
+      `Expected \`shutdown.${option}\` to be a non-negative integer of ms <= ${MAX_MS}, got \`${showValue(value)}\``,
+    );
   }
   return value;
 }
@@ -47,7 +49,7 @@ export function normalizeDelay(input: unknown, kubernetes: boolean): NormalizedD
     return Object.freeze({ min: n, max: n, quiet: 0 });
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidOptionError(`Expected \`shutdown.delay\` to be ms or { min, max, quiet }, got \`${String(input)}\``);
+    throw new InvalidOptionError(`Expected \`shutdown.delay\` to be ms or { min, max, quiet }, got \`${showValue(input)}\``);
   }
   for (const key of Object.keys(input)) {
     if (!['min', 'max', 'quiet'].includes(key)) throw new InvalidOptionError(`Unknown option \`shutdown.delay.${key}\``);

@@ -110,3 +110,17 @@ export function toError(value: unknown): Error {
   if (text.length > 1024) text = `${text.slice(0, 1023)}…`;
   return new CheckFailedError(`non-error thrown: ${text}`, { cause: value });
 }
+
+/**
+ * A value as an option error shows it: JSON where it can (`"5000"` for a string, so it is not mistaken for the
+ * number), `NaN`/`Infinity` as such, `[function]` for a function. Never throws.
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === 'function') return '[function]';
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { HealthStatus, ProbeResponse } from './aggregate.js';
 import { runBounded } from './bounded.js';
 import type { DrainTarget } from './drain-target.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 import { type Logger, normalizeLogger } from './logger.js';
 import { normalizeDefaults, normalizeTimers } from './options.js';
@@ -65,13 +65,13 @@ export class HealthCore extends EventEmitter {
     const closeTimeout = options.closeTimeout ?? 5000;
     if (typeof closeTimeout !== 'number' || !Number.isInteger(closeTimeout) || closeTimeout < 1 || closeTimeout > MAX_TIMER_MS) {
       throw new InvalidOptionError(
-        `Expected \`closeTimeout\` to be a positive integer <= ${MAX_TIMER_MS}, got \`${String(closeTimeout)}\``,
+        `Expected \`closeTimeout\` to be a positive integer <= ${MAX_TIMER_MS}, got \`${showValue(closeTimeout)}\``,
       );
     }
     this.closeTimeout = closeTimeout;
     const historySize = options.historySize ?? 60;
     if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 1000) {
-      throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${String(historySize)}\``);
+      throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${showValue(historySize)}\``);
     }
     const shutdown = normalizeShutdown(options.shutdown);
     this.logger = normalizeLogger(options.logger);

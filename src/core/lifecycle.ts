@@ -1,6 +1,6 @@
 import { runBounded } from './bounded.js';
 import type { DrainTarget } from './drain-target.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue } from './errors.js';
 import type { SafeLogger } from './logger.js';
 import { processShutdown, type ShutdownParticipant } from './process-shutdown.js';
 import { type NormalizedShutdown, runShutdown, type ShutdownResult } from './shutdown.js';
@@ -75,7 +75,9 @@ export class Lifecycle implements ShutdownParticipant {
   }
 
   addHook(fn: () => unknown, name: string | undefined): void {
-    if (typeof fn !== 'function') throw new InvalidOptionError(`Expected a function, got \`${String(fn)}\``);
+    if (typeof fn !== 'function') {
+      throw new InvalidOptionError(`Expected the hook given to \`onShutdown(fn)\` to be a function, got \`${showValue(fn)}\``);
+    }
     if (name !== undefined && typeof name !== 'string') {
       throw new InvalidOptionError(`Expected the hook's \`name\` to be a string, got \`${String(name)}\``);
     }
@@ -96,7 +98,11 @@ export class Lifecycle implements ShutdownParticipant {
       typeof target.drain === 'function' &&
       typeof target.destroy === 'function' &&
       typeof target.openWork === 'function';
-    if (!ok) throw new InvalidOptionError('Expected a drain target with `drain()`, `destroy()` and `openWork()`');
+    if (!ok) {
+      throw new InvalidOptionError(
+        `Expected \`addDrainTarget(target)\` to get an object with drain(), destroy() and openWork(), got \`${showValue(target)}\``,
+      );
+    }
     this.drainTargets.push(target);
     return removeFrom(this.drainTargets, target);
   }

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue as show } from './errors.js';
 import type { Check, CheckOptions, Probe, Timers } from './types.js';
 import { PROBES } from './types.js';
 
@@ -50,17 +50,6 @@ export function isConnectionError(error: Error): boolean {
     return visit((e as { cause?: unknown }).cause, depth + 1);
   };
   return visit(error, 0);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return '[function]';
-  // JSON.stringify prints NaN and Infinity as `null`, which would hide the value the message is about.
-  if (typeof value === 'number') return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 function fail(where: string, option: string, expected: string, value: unknown): never {

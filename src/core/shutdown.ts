@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { type AdaptiveDelay, type NormalizedDelay, normalizeDelay, waitDelay } from './delay.js';
 import type { DrainTarget } from './drain-target.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue } from './errors.js';
 import type { Timers } from './types.js';
 
 /** Options of the shutdown sequence (`createHealth({ shutdown })`); `false` turns it off. */
@@ -48,7 +48,7 @@ export interface ShutdownResult {
 function nonNegativeInt(option: string, value: unknown, positive: boolean): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (positive ? 1 : 0) || value > 2_147_483_647) {
     throw new InvalidOptionError(
-      `Expected \`shutdown.${option}\` to be a ${positive ? 'positive' : 'non-negative'} integer, got \`${String(value)}\``,
+      `Expected \`shutdown.${option}\` to be a ${positive ? 'positive' : 'non-negative'} integer <= 2147483647, got \`${showValue(value)}\``,
     );
   }
   return value;

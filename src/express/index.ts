@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type Request, type Response, type Router } from 'express';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, showValue } from '../core/errors.js';
 import { Health } from '../health.js';
 import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
 import { Endpoint } from '../http/endpoint.js';
@@ -18,7 +18,12 @@ export type ProbekitExpressOptions = HttpOptions<Request>;
  */
 export function probekitExpress(health: Health, options: ProbekitExpressOptions = {}): Router {
   if (!(health instanceof Health)) {
-    throw new InvalidOptionError('Expected `health` to be a Health created by createHealth()');
+    throw new InvalidOptionError(`Expected \`health\` to be a Health created by createHealth(), got \`${showValue(health)}\``);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError(
+      `Expected the options of probekitExpress(health, options) to be an object, got \`${showValue(options)}\``,
+    );
   }
   const http = normalizeHttpOptions<IncomingMessage>(options as HttpOptions<IncomingMessage>);
   const router = express.Router();

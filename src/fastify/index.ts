@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, LogLevel } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ProbeResponse } from '../core/aggregate.js';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthOptions } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { Health } from '../health.js';
@@ -106,7 +106,9 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
   }
   const http = normalizeHttpOptions<FastifyRequest>(opts);
   if (opts.health !== undefined && !(opts.health instanceof Health)) {
-    throw new InvalidOptionError('Expected `health` to be a Health created by createHealth()');
+    throw new InvalidOptionError(
+      `Expected \`health\` to be a Health created by createHealth(), got \`${showValue(opts.health)}\``,
+    );
   }
   if (opts.health !== undefined) {
     // A shared registry was made with its own options: silently dropping these would hide a mistake.

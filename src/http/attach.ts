@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthCore } from '../core/health.js';
 import { type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
 import { ServerTracker } from './drain.js';
@@ -17,7 +17,7 @@ type Listener = (...args: unknown[]) => void;
 
 function assertServer(server: unknown): asserts server is Server {
   if (server === null || typeof server !== 'object' || typeof (server as Server).listeners !== 'function') {
-    throw new InvalidOptionError('Expected `server` to be a node:http or node:https server');
+    throw new InvalidOptionError(`Expected \`server\` to be a node:http or node:https server, got \`${showValue(server)}\``);
   }
 }
 

@@ -168,8 +168,12 @@ t.test('Express: a missing Health or null options are refused', async (t) => {
 t.test('Health methods: bad arguments are refused at the call', async (t) => {
   const health = createHealth(quiet);
   t.throws(() => health.attach({} as never), invalid(/`server`/), 'attach() without a server');
-  t.throws(() => health.onShutdown('x' as never), invalid(/function.*`x`/), 'onShutdown() without a function');
-  t.throws(() => health.addDrainTarget({} as never), invalid(/drain target.*`drain\(\)`/), 'addDrainTarget() with {}');
+  t.throws(() => health.onShutdown('x' as never), invalid(/function.*`"x"`/), 'onShutdown() without a function');
+  t.throws(
+    () => health.addDrainTarget({} as never),
+    invalid(/addDrainTarget.*drain\(\), destroy\(\) and openWork\(\)/),
+    'addDrainTarget() with {}',
+  );
   t.throws(() => health.hold(''), invalid(/`reason`.*``/), "hold('')");
   await health.close();
 });
