@@ -14,7 +14,7 @@ const PATH = process.env.PLAIN === '1' ? '/ready' : '/ready?watch';
 const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', 'bench/servers/watch-app.ts'], {
   stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
 });
-const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
+const [line] = (await once((child.stdout as NonNullable<typeof child.stdout>).setEncoding('utf8'), 'data')) as [string];
 const { port } = JSON.parse(line) as { port: number };
 
 function rssMb(pid: number): number {

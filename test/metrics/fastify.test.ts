@@ -42,7 +42,13 @@ t.test('metrics: { path, registry, prefix }; bad values make app.ready() reject'
   for (const bad of [{ path: 'metrics' }, 'yes', { prefix: 'bad' }]) {
     const b = Fastify({ logger: false });
     void b.register(probekit, { checks, shutdown: false, logger: recordingLogger(), metrics: bad as never });
-    await t.rejects(b.ready(), { code: 'PROBEKIT_ERR_OPTION_INVALID' }, JSON.stringify(bad));
+    await t.rejects(
+      async () => {
+        await b.ready();
+      },
+      { code: 'PROBEKIT_ERR_OPTION_INVALID' },
+      JSON.stringify(bad),
+    );
     await b.close().catch(() => {});
   }
 });

@@ -73,7 +73,7 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
     const page = await request(base, '/health');
     t.equal(page.statusCode, 200);
     t.equal(page.headers['content-type'], 'text/html; charset=utf-8');
-    t.match(page.headers['content-security-policy'], /^default-src 'self'/);
+    t.match(String(page.headers['content-security-policy']), /^default-src 'self'/);
     t.equal(page.headers['cache-control'], 'no-store');
     t.match(page.body, /data-check="db" data-status="pass"/);
     t.match(page.body, /data-check="cache" data-status="fail"/);
@@ -85,7 +85,7 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
       ['/health/status.js', 'text/javascript; charset=utf-8'],
     ]) {
       const r = await request(base, path as string);
-      t.equal(r.statusCode, 200, path);
+      t.equal(r.statusCode, 200, String(path));
       t.equal(r.headers['content-type'], type);
       t.equal(r.headers['x-content-type-options'], 'nosniff');
     }
