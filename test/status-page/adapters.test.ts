@@ -1,50 +1,13 @@
 // The status page as the three adapters serve it (`statusPage: true`): the page, its stylesheet and script, the
 // headers it is built for, the `details` policy, and its `?watch` stream of page models.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import Fastify from 'fastify';
 import t from 'tap';
 import { probekitExpress } from '../../src/express/index.js';
-import probekit from '../../src/fastify/index.js';
-import { createHealth, type Health } from '../../src/health.js';
-import type { HttpOptions } from '../../src/http/contract.js';
+import { createHealth } from '../../src/health.js';
+import { ADAPTERS } from '../helpers/adapters.js';
 import { request } from '../helpers/http-client.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { openSse } from '../watch/sse-client.js';
-
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
-
-const listen = async (t: Tap, s: Server) => {
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    s.closeAllConnections();
-    s.close();
-  });
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-};
-
-const ADAPTERS: Record<string, (t: Tap, health: Health, http: HttpOptions) => Promise<string>> = {
-  fastify: async (t, health, http) => {
-    const app = Fastify({ logger: false });
-    await app.register(probekit, { health, ...http });
-    t.teardown(() => app.close());
-    return app.listen({ port: 0, host: '127.0.0.1' });
-  },
-  express: async (t, health, http) => {
-    const app = express();
-    app.use(probekitExpress(health, http));
-    health.start();
-    return listen(t, createServer(app));
-  },
-  'node:http': async (t, health, http) => {
-    const server = createServer((_req, res) => res.end('app'));
-    health.attach(server, { serveProbes: true, ...http });
-    health.start();
-    return listen(t, server);
-  },
-};
 
 function registry() {
   return createHealth({

@@ -1,54 +1,14 @@
 // Issue 10: `GET /ready?watch` (and the other probes, and /<probe>/<name>) as Server-Sent Events, on all three
 // adapters: the current answer first, one event per change, never the same body twice in a row, the end of the
 // stream when the shutdown drains, the watcher cap, and no listener left behind by watchers that come and go.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import Fastify from 'fastify';
 import t from 'tap';
-import { probekitExpress } from '../../src/express/index.js';
-import probekit from '../../src/fastify/index.js';
-import { createHealth, type Health } from '../../src/health.js';
+import { createHealth } from '../../src/health.js';
 import type { HttpOptions } from '../../src/http/contract.js';
+import { ADAPTERS } from '../helpers/adapters.js';
 import { request } from '../helpers/http-client.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { openSse } from './sse-client.js';
-
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
-type Make = (t: Tap, health: Health, http: HttpOptions) => Promise<string>;
-
-const listen = async (t: Tap, s: Server) => {
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    s.closeAllConnections();
-    s.close();
-  });
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-};
-
-const ADAPTERS: Record<string, Make> = {
-  fastify: async (t, health, http) => {
-    const app = Fastify({ logger: false });
-    await app.register(probekit, { health, ...http });
-    t.teardown(() => app.close());
-    return app.listen({ port: 0, host: '127.0.0.1' });
-  },
-  express: async (t, health, http) => {
-    const app = express();
-    app.use(probekitExpress(health, http));
-    const server = createServer(app);
-    health.attach(server);
-    health.start();
-    return listen(t, server);
-  },
-  'node:http': async (t, health, http) => {
-    const server = createServer((_req, res) => res.end('app'));
-    health.attach(server, { serveProbes: true, ...http });
-    health.start();
-    return listen(t, server);
-  },
-};
 
 function setup(extra: { maxWatchers?: number } = {}) {
   const state = { ok: true };
