@@ -17,7 +17,7 @@ const USAGE = `Usage: npm run bench:cli -- [options]
                  environment: a CA bundle there costs every node process tens of ms, which would dilute the ratio)`;
 
 const TARGET = 1.2;
-const MAIN = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../dist/src/cli/probekit.cjs', import.meta.url));
 
 interface Command {
   readonly id: string;
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   }
   const runs = int('runs', values.runs, 30, 3, 500);
   const warmup = int('warmup', values.warmup, 3, 0, 50);
-  if (!existsSync(MAIN)) throw new Error('dist/src/cli/main.js is missing: run `npm run build` first');
+  if (!existsSync(MAIN)) throw new Error('dist/src/cli/probekit.cjs is missing: run `npm run build` first');
   installCleanup();
   const env = { ...process.env };
   const removed: string[] = [];

@@ -13,19 +13,27 @@ const HELP = `usage: probekit probe URL [flags]                 one HTTP probe, 
 probekit COMMAND --help shows the flags of a command.
 `;
 
-const [command, ...rest] = process.argv.slice(2);
-if (command === 'probe') {
-  await probeCommand(rest);
-} else if (command === 'watch') {
-  const { watchCommand } = await import('./watch.js');
-  await watchCommand(rest);
-} else if (command === '--version' || command === 'version') {
-  process.stdout.write(`probekit ${VERSION}\n`);
-} else if (command === '--help' || command === '-h' || command === 'help') {
-  process.stdout.write(HELP);
-} else {
-  process.stderr.write(
-    `${command === undefined ? 'probekit: missing command' : `probekit: unknown command ${JSON.stringify(command)}`}\n${HELP}`,
-  );
-  process.exitCode = 1;
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'probe') {
+    await probeCommand(rest);
+  } else if (command === 'watch') {
+    const { watchCommand } = await import('./watch.js');
+    await watchCommand(rest);
+  } else if (command === '--version' || command === 'version') {
+    process.stdout.write(`probekit ${VERSION}\n`);
+  } else if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+  } else {
+    process.stderr.write(
+      `${command === undefined ? 'probekit: missing command' : `probekit: unknown command ${JSON.stringify(command)}`}\n${HELP}`,
+    );
+    process.exitCode = 1;
+  }
 }
+
+// No top-level await: the published bin is this file bundled as CommonJS (see package.json `build:cli`).
+main().catch((err: unknown) => {
+  process.stderr.write(`probekit: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,11 +1,11 @@
-// Runs the built `probekit` executable (dist/src/cli/main.js) as a real process, the way an exec probe does.
+// Runs the built `probekit` executable (dist/src/cli/probekit.cjs, the bundled bin) as a real process, the way an exec probe does.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const MAIN = join(ROOT, 'dist/src/cli/main.js');
+export const MAIN = join(ROOT, 'dist/src/cli/probekit.cjs');
 
 /** The environment of the child: without the test runner's NODE_OPTIONS (its loaders slow start-up and catch signals). */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

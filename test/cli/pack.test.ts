@@ -23,7 +23,7 @@ t.test('the packed bin runs on its own', async (t) => {
   t.ok(tarball, 'npm pack made a tarball');
   execFileSync('tar', ['-xzf', join(dir, tarball ?? ''), '-C', dir]);
   const pkg = JSON.parse(readFileSync(join(dir, 'package/package.json'), 'utf8')) as { bin?: Record<string, string> };
-  t.same(pkg.bin, { probekit: 'dist/src/cli/main.js' });
+  t.same(pkg.bin, { probekit: 'dist/src/cli/probekit.cjs' });
   const bin = join(dir, 'package', pkg.bin?.probekit ?? '');
   t.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'a shebang line');
   // npm sets the mode of bin files when it installs them; the unpacked file is made executable here the same way.

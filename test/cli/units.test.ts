@@ -24,7 +24,7 @@ import { ROOT } from './cli.js';
 t.test('VERSION is the package version', async (t) => {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string; bin: Record<string, string> };
   t.equal(VERSION, pkg.version);
-  t.equal(pkg.bin.probekit, 'dist/src/cli/main.js', 'the bin is the built entry');
+  t.equal(pkg.bin.probekit, 'dist/src/cli/probekit.cjs', 'the bin is the built entry');
 });
 
 t.test('durations, as Go writes them', async (t) => {
