@@ -50,6 +50,7 @@ const pinned: Record<string, string[]> = {
   './postgres': ['postgresCheck'],
   './command': ['commandCheck'],
   './metrics': ['healthMetrics', 'metricsHandler'],
+  './grpc': ['GrpcHealth', 'grpcHealth'],
   './consul': ['ConsulRegistration', 'consulRegistration'],
 };
 

@@ -6,6 +6,7 @@ import { commandCheck } from 'probekit/command';
 import { eventLoopCheck } from 'probekit/event-loop';
 import { probekitExpress } from 'probekit/express';
 import probekit from 'probekit/fastify';
+import { grpcHealth } from 'probekit/grpc';
 import { httpCheck } from 'probekit/http';
 import { kafkaCheck, kafkaConsumerCheck } from 'probekit/kafka';
 import { mysqlCheck } from 'probekit/mysql';
@@ -22,6 +23,7 @@ const out = {
     eventLoopCheck,
     probekitExpress,
     probekit,
+    grpcHealth,
     httpCheck,
     kafkaCheck,
     kafkaConsumerCheck,
@@ -44,5 +46,20 @@ for (let i = 0; i < 50 && (await app.inject('/ready')).statusCode !== 200; i++) 
 const res = await app.inject('/ready');
 out.ready = res.statusCode;
 out.body = res.json();
+// probekit/grpc on app.health, asked by grpc-js's own client (the request and answer bytes by hand: no proto here).
+const grpc = await import('@grpc/grpc-js');
+const server = new grpc.Server();
+grpcHealth(app.health).addToServer(server);
+const port = await new Promise((ok, ko) =>
+  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? ko(e) : ok(p))),
+);
+const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+const id = (b) => b;
+const answer = await new Promise((ok) =>
+  client.makeUnaryRequest('/grpc.health.v1.Health/Check', id, id, Buffer.alloc(0), (e, r) => ok(e ? e.code : [...r])),
+);
+out.grpc = JSON.stringify(answer) === '[8,1]' ? 'SERVING' : answer;
+client.close();
+server.forceShutdown();
 await app.close();
 process.stdout.write(JSON.stringify(out));

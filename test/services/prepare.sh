@@ -4,6 +4,7 @@
 # (up.sh exit 3), the suite still runs and the integration files skip with one line; under CI=true that fails.
 set -uo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
+bash "$here/lib/grpc-health-probe.sh" >/dev/null || true # build it once; the gRPC tests skip (or fail under CI) without it
 bash "$here/lib/tools.sh" || true # tmux, openssl, curl for the CLI tests, which skip without them
 bash "$here/lib/prometheus.sh" >/dev/null || true # install it once; the metrics tests skip (or fail under CI) without it
 bash "$here/lib/chromium.sh" >/dev/null || true # install it once; the status page's browser test skips (or fails under CI) without it
