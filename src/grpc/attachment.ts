@@ -12,6 +12,9 @@ export const LIST_LIMIT = 100;
 /** Open Watch streams named one by one in the log of a drain cut short; the rest are counted. */
 const LOGGED_STREAMS = 20;
 
+/** The health service's RPCs: probes, not traffic, for the adaptive shutdown delay. */
+const HEALTH_PATH = '/grpc.health.v1.Health/';
+
 const UNKNOWN_SERVICE = Object.freeze({ code: GRPC_STATUS.NOT_FOUND, details: 'unknown service' });
 const TOO_MANY = Object.freeze({ code: GRPC_STATUS.RESOURCE_EXHAUSTED, details: 'too many services to list' });
 
@@ -80,6 +83,30 @@ export class ServerAttachment implements DrainTarget {
       requests.push(`Watch ${JSON.stringify(watcher.service.slice(0, 100))}`);
     }
     return { requests, connections: sessionCount(this.server) };
+  }
+
+  /**
+   * For the adaptive shutdown delay: calls `onTraffic` for every RPC that reaches this server and is not a health
+   * RPC, until the returned function is called. grpc-js has no public per-call event, so this listens to the
+   * `stream` events of its HTTP/2 servers (its `http2Servers` map, grpc-js 1.10 and later); without that map it
+   * sees nothing and the delay runs on its `min`/`quiet`/`max` alone. Listening starts with the delay: RPCs pay
+   * nothing for it before the shutdown.
+   */
+  watchTraffic(onTraffic: () => void): () => void {
+    const map = (this.server as { http2Servers?: unknown }).http2Servers;
+    if (!(map instanceof Map)) return () => {};
+    const servers = [...map.keys()].filter(
+      (s): s is NodeJS.EventEmitter => s !== null && typeof s === 'object' && typeof (s as NodeJS.EventEmitter).on === 'function',
+    );
+    const listener = (_stream: unknown, headers: Record<string, unknown> | undefined) => {
+      const path = headers?.[':path'];
+      if (typeof path === 'string' && path.startsWith(HEALTH_PATH)) return;
+      onTraffic();
+    };
+    for (const s of servers) s.on('stream', listener);
+    return () => {
+      for (const s of servers) s.off('stream', listener);
+    };
   }
 
   private endStreams(): void {
