@@ -45,12 +45,12 @@ export function judgeTargets(summaries: readonly VariantSummary[]): TargetResult
     },
   );
   add(
-    'Express app, served at the server layer: >= 5x bare Express and >= 0.85x bare node:http',
+    'Express app, served at the server layer: >= 5x bare Express and >= 0.95x bare node:http',
     ['probekit-express-attach', 'express-bare', 'http-bare'],
     ([a, e, h]) => {
       const re = (a as VariantSummary).rps / (e as VariantSummary).rps;
       const rh = (a as VariantSummary).rps / (h as VariantSummary).rps;
-      return [`${x(re)} Express, ${x(rh)} node:http`, re >= 5 && rh >= 0.85];
+      return [`${x(re)} Express, ${x(rh)} node:http`, re >= 5 && rh >= 0.95];
     },
   );
   add('Express app, through the router: >= 0.95x bare Express', ['probekit-express-router', 'express-bare'], ([p, b]) => {
