@@ -176,7 +176,7 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
           failed = true;
           logger.error({ error: show(String(r.reason)) }, 'probekit: a drain failed');
         }
-        logger.info({ elapsedMs: since(), servers: targets.length }, 'probekit: connections drained');
+        logger.info({ elapsedMs: since(), targets: targets.length }, 'probekit: connections drained');
       }
     }
     if ((await step(() => host.runHooks(limit))) === false) failed = true;
