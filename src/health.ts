@@ -16,7 +16,7 @@ export class Health extends HealthCore {
    */
   attach(server: Server, options: AttachOptions = {}): () => void {
     const { target, detach } = attachServer(this, server, options);
-    const remove = this.addDrainTarget(target);
+    const remove = this.addDrainTarget(target, 'http server');
     return () => {
       remove();
       detach();

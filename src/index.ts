@@ -1,5 +1,6 @@
 export type { Format, HealthStatus, ProbeResponse } from './core/aggregate.js';
 export type { DrainTarget, OpenWork } from './core/drain-target.js';
+export type { ClosePhase, Participant } from './core/participant.js';
 export type { ProbekitErrorCode } from './core/errors.js';
 export {
   CheckFailedError,

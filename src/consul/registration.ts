@@ -13,8 +13,7 @@ function isRegistry(value: unknown): value is ConsulHealthRegistry {
     h !== null &&
     typeof h.on === 'function' &&
     typeof h.off === 'function' &&
-    typeof h.onShutdown === 'function' &&
-    typeof h.addCloser === 'function' &&
+    typeof h.addParticipant === 'function' &&
     typeof h.logger === 'object' &&
     h.logger !== null
   );
@@ -48,12 +47,11 @@ export class ConsulRegistration {
   private resolveFirst!: () => void;
   private rejectFirst!: (err: Error) => void;
   private closing: Promise<void> | null = null;
-  private readonly removeCloser: () => void;
+  private readonly leave: () => void;
   private readonly onStart = () => {
     this.health.off('start', this.onStart);
     this.attempt();
   };
-  private readonly onShutdownEvent = (trigger: string) => this.enterMaintenance(trigger);
 
   /** @throws InvalidOptionError for something that is not a registry, or bad options (see {@link consulRegistration}). */
   constructor(
@@ -70,16 +68,18 @@ export class ConsulRegistration {
     });
     // Nobody may ever call ready(): a close() before the first registration must not be an unhandled rejection.
     this.first.catch(() => {});
-    const name = `consul deregistration of ${this.serviceId}`;
-    this.removeCloser = health.addCloser(() => this.close(), name);
-    // The app closing itself (app.close(), health.close()) runs the hooks but no closer: deregister there. In the
-    // shutdown sequence the hooks run before the closers, and the closer above does it.
-    health.onShutdown(() => (health.isShuttingDown ? undefined : this.close()), name);
+    // Out of discovery at the signal, while the app still serves through `shutdown.delay`; deregistered after the
+    // drain and the cleanup hooks (or when the app closes itself).
+    this.leave = health.addParticipant({
+      name: `consul registration of ${this.serviceId}`,
+      phase: 'app',
+      announce: (trigger) => this.enterMaintenance(trigger),
+      close: () => this.close(),
+    });
     if (health.isShuttingDown) {
       void this.close({ deregister: false });
       return;
     }
-    health.on('shutdown', this.onShutdownEvent);
     if (health.isRunning) this.attempt();
     else health.on('start', this.onStart);
   }
@@ -129,9 +129,8 @@ export class ConsulRegistration {
     if (!this.registered) {
       this.rejectFirst(new ProbekitError(codes.STOPPED, `Consul registration of ${this.serviceId} closed before it registered`));
     }
-    this.removeCloser();
+    this.leave();
     this.health.off('start', this.onStart);
-    this.health.off('shutdown', this.onShutdownEvent);
     if (deregister && this.sent) await this.enqueue(() => this.deregister());
     else await this.queue;
     if (this.current !== 'deregistered') this.current = 'closed';
@@ -195,7 +194,7 @@ export class ConsulRegistration {
     this.retryTimer = this.cfg.timers.setTimeout(() => this.attempt(), delay);
   }
 
-  /** The `shutdown` event: leave discovery now, while the app still serves through `shutdown.delay`. */
+  /** The shutdown signal: leave discovery now, while the app still serves through `shutdown.delay`. */
   private enterMaintenance(trigger: string): void {
     this.stopRetrying();
     if (!this.sent) return;

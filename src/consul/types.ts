@@ -64,11 +64,19 @@ export interface ConsulHealthRegistry {
   readonly logger: Logger;
   readonly isRunning: boolean;
   readonly isShuttingDown: boolean;
-  /** `start` carries nothing, `shutdown` its trigger (a signal name or `manual`). */
-  on(event: 'start' | 'shutdown', listener: (trigger: string) => void): unknown;
-  off(event: 'start' | 'shutdown', listener: (trigger: string) => void): unknown;
-  onShutdown(fn: () => unknown, name?: string): unknown;
-  addCloser(fn: () => unknown, name: string): () => void;
+  /** `start`: the registry started its checks. */
+  on(event: 'start', listener: () => void): unknown;
+  off(event: 'start', listener: () => void): unknown;
+  /**
+   * Joins the end of the registry's life: `announce` at the shutdown signal (maintenance), `close` once after the
+   * drain and the cleanup hooks, or on `health.close()` (deregistration). Returns a function that leaves.
+   */
+  addParticipant(participant: {
+    name: string;
+    phase: 'app';
+    announce(trigger: string): void;
+    close(): Promise<void>;
+  }): () => void;
 }
 
 /**

@@ -10,7 +10,8 @@ export interface BoundedLogger {
 
 /**
  * Runs `fn` (sync or async) with a deadline of `ms`. What it throws, and a deadline that passes, is logged with
- * `what` and swallowed: one bad cleanup hook must not stop the others. Resolves `true` when `fn` finished in time.
+ * `what` (and `fields`) and swallowed: one bad cleanup hook must not stop the others. Resolves `true` when `fn`
+ * finished in time.
  */
 export async function runBounded(
   logger: BoundedLogger,
@@ -18,6 +19,7 @@ export async function runBounded(
   what: string,
   fn: () => unknown,
   ms: number,
+  fields: object = {},
 ): Promise<boolean> {
   const started = timers.now();
   let handle: unknown;
@@ -27,13 +29,13 @@ export async function runBounded(
   try {
     const result = await Promise.race([Promise.resolve().then(fn), deadline]);
     if (result === 'timeout') {
-      logger.error({ hook: what, timeoutMs: ms }, `probekit: ${what} did not finish within ${ms} ms`);
+      logger.error({ ...fields, timeoutMs: ms }, `probekit: ${what} did not finish within ${ms} ms`);
       return false;
     }
-    logger.debug({ hook: what, durationMs: timers.now() - started }, `probekit: ${what} done`);
+    logger.debug({ ...fields, durationMs: timers.now() - started }, `probekit: ${what} done`);
     return true;
   } catch (err) {
-    logger.error({ hook: what, err: loggableError(err, describeError(err)) }, `probekit: ${what} failed`);
+    logger.error({ ...fields, err: loggableError(err, describeError(err)) }, `probekit: ${what} failed`);
     return false;
   } finally {
     timers.clearTimeout(handle);

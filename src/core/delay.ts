@@ -77,7 +77,11 @@ export interface DelayOutcome {
  * Waits out the delay: a fixed one on a timer; an adaptive one by watching the drain targets' traffic (only now: it
  * costs nothing before the signal) and re-arming one timer for the moment the conditions could next hold.
  */
-export function waitDelay(delay: NormalizedDelay, targets: readonly DrainTarget[], timers: Timers): Promise<DelayOutcome> {
+export function waitDelay(
+  delay: NormalizedDelay,
+  targets: readonly Pick<DrainTarget, 'watchTraffic'>[],
+  timers: Timers,
+): Promise<DelayOutcome> {
   const t0 = timers.now();
   if (delay.quiet === 0 || delay.max === delay.min) {
     if (delay.max === 0) return Promise.resolve({ waitedMs: 0, reason: 'fixed', requests: 0, lastRequestMs: null });

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { HealthStatus, ProbeResponse } from './aggregate.js';
-import { runBounded } from './bounded.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 import { type Logger, normalizeLogger } from './logger.js';
 import { normalizeDefaults, normalizeTimers } from './options.js';
+import { type Participant, validParticipant } from './participant.js';
 import { Registry, type ReportQuery } from './registry.js';
 import { describeError } from './sanitize.js';
 import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
@@ -47,10 +47,9 @@ export class HealthCore extends EventEmitter {
   /** The logger, wrapped so that it never throws. */
   readonly logger: Logger;
   protected readonly timers: Timers;
-  private readonly closeTimeout: number;
   private readonly registry: Registry;
   private readonly lifecycle: Lifecycle;
-  private stopping: Promise<void> | null = null;
+  private hooks = 0;
 
   constructor(options: HealthOptions = {}) {
     super();
@@ -68,7 +67,6 @@ export class HealthCore extends EventEmitter {
         `Expected \`closeTimeout\` to be a positive integer <= ${MAX_TIMER_MS}, got \`${showValue(closeTimeout)}\``,
       );
     }
-    this.closeTimeout = closeTimeout;
     const historySize = options.historySize ?? 60;
     if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 1000) {
       throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${showValue(historySize)}\``);
@@ -95,7 +93,18 @@ export class HealthCore extends EventEmitter {
         this.registry.markShuttingDown();
         this.safeEmit('shutdown', trigger);
       },
-      stopChecks: () => this.stop(),
+      liveFailing: () => this.registry.evaluate('live') === 'fail',
+      closeLimit: (phase) => (phase === 'checks' || phase === 'schedule' ? closeTimeout : shutdown.hookTimeout),
+    });
+    // The checks' timers stop after the app's hooks and the framework closed (they may still look at the checks), and
+    // before the checks' own close hooks.
+    this.lifecycle.add({
+      name: 'check schedule',
+      phase: 'schedule',
+      close: () => {
+        this.lifecycle.release();
+        this.registry.stop();
+      },
     });
     if (options.checks !== undefined && !Array.isArray(options.checks)) {
       throw new InvalidOptionError('Expected `checks` to be an array of checks');
@@ -108,7 +117,11 @@ export class HealthCore extends EventEmitter {
    * @throws InvalidOptionError for bad settings, DuplicateCheckError for a taken name, RegistryStoppedError after `stop()`.
    */
   register(check: Check): this {
-    this.registry.register(check);
+    const added = this.registry.register(check);
+    const close = added.close;
+    if (close !== undefined) {
+      this.lifecycle.add({ name: `close hook of check ${added.name}`, phase: 'checks', close: () => close.call(added) });
+    }
     return this;
   }
 
@@ -141,7 +154,14 @@ export class HealthCore extends EventEmitter {
    * @param name Shown in the logs. Default: the function's name.
    */
   onShutdown(fn: () => unknown, name?: string): this {
-    this.lifecycle.addHook(fn, name);
+    if (typeof fn !== 'function') {
+      throw new InvalidOptionError(`Expected the hook given to \`onShutdown(fn)\` to be a function, got \`${showValue(fn)}\``);
+    }
+    if (name !== undefined && typeof name !== 'string') {
+      throw new InvalidOptionError(`Expected the hook's \`name\` to be a string, got \`${showValue(name)}\``);
+    }
+    this.hooks++;
+    this.lifecycle.add({ name: `shutdown hook ${name ?? (fn.name || `#${this.hooks}`)}`, phase: 'hooks', close: fn });
     return this;
   }
 
@@ -155,14 +175,13 @@ export class HealthCore extends EventEmitter {
   }
 
   /**
-   * Closes the registry without the shutdown sequence (no delay, no drain, no exit): runs the cleanup hooks (once;
-   * not again if a shutdown already ran them) and stops the checks. What an app's own `close()` calls.
-   * During a shutdown sequence it does nothing: the sequence does all of this itself.
+   * Closes the registry without the shutdown sequence (no delay, no drain, no exit): runs the `close` step of every
+   * participant (cleanup hooks, the framework, Consul, the check timers, the checks' close hooks) in phase order, each
+   * at most once: not again if a shutdown sequence already ran it, and waiting for one it is running. What an app's own
+   * `close()` calls.
    */
   async close(): Promise<void> {
-    if (this.lifecycle.inProgress) return;
-    await this.lifecycle.runHooks();
-    await this.stop();
+    await this.lifecycle.close();
   }
 
   /**
@@ -170,13 +189,40 @@ export class HealthCore extends EventEmitter {
    * does this for node:http servers. Returns a function that removes it.
    * @throws InvalidOptionError when `target` lacks `drain`, `destroy` or `openWork`.
    */
-  addDrainTarget(target: DrainTarget): () => void {
-    return this.lifecycle.addTarget(target);
+  addDrainTarget(target: DrainTarget, name = 'drain target'): () => void {
+    const ok =
+      target !== null &&
+      typeof target === 'object' &&
+      typeof target.drain === 'function' &&
+      typeof target.destroy === 'function' &&
+      typeof target.openWork === 'function';
+    if (!ok) {
+      throw new InvalidOptionError(
+        `Expected \`addDrainTarget(target)\` to get an object with drain(), destroy() and openWork(), got \`${showValue(target)}\``,
+      );
+    }
+    const watch = target.watchTraffic;
+    const announce = target.announce;
+    return this.addParticipant({
+      name,
+      drain: () => target.drain(),
+      destroy: () => target.destroy(),
+      openWork: () => target.openWork(),
+      ...(watch !== undefined && { watchTraffic: (onTraffic: () => void) => watch.call(target, onTraffic) }),
+      ...(announce !== undefined && { announce: () => announce.call(target) }),
+    });
   }
 
-  /** @internal Lets a framework adapter close its app after the cleanup hooks. */
-  addCloser(fn: () => unknown, name: string): () => void {
-    return this.lifecycle.addCloser(fn, name);
+  /**
+   * Adds a participant to the end of this registry's life (see {@link Participant}): its steps run at the signal
+   * (`announce`), during the delay (`watchTraffic`), after it (`drain`), after the drain (`close`, once, whichever of
+   * the signal, `health.close()` or a framework's close comes first), and at the deadline (`destroy`). The servers,
+   * watch streams, gRPC, Consul and the frameworks take part this way; `onShutdown` and `addDrainTarget` are short
+   * forms. Returns a function that removes it.
+   * @throws InvalidOptionError for a missing `name`, an unknown `phase`, or a step that is not a function.
+   */
+  addParticipant(participant: Participant): () => void {
+    return this.lifecycle.add(validParticipant(participant, 'addParticipant(participant)'));
   }
 
   /** True after `start()` and before `stop()`. */
@@ -193,15 +239,8 @@ export class HealthCore extends EventEmitter {
    * Stops every timer and aborts every run in progress, then calls the checks' `close` hooks
    * (each bounded by `closeTimeout`; one that throws or hangs is logged and the others still run). Idempotent.
    */
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.lifecycle.release();
-      const closers = this.registry.stop().reverse();
-      for (const c of closers) {
-        await runBounded(this.logger, this.timers, `close hook of check ${c.name}`, () => c.close?.(), this.closeTimeout);
-      }
-    })();
-    return this.stopping;
+  async stop(): Promise<void> {
+    await this.lifecycle.close(['schedule', 'checks']);
   }
 
   /**

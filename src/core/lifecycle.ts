@@ -1,42 +1,38 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { runBounded } from './bounded.js';
-import type { DrainTarget } from './drain-target.js';
-import { InvalidOptionError, showValue } from './errors.js';
 import type { SafeLogger } from './logger.js';
+import { CLOSE_PHASES, type ClosePhase, type Participant } from './participant.js';
 import { processShutdown, type ShutdownParticipant } from './process-shutdown.js';
 import { type NormalizedShutdown, runShutdown, type ShutdownResult } from './shutdown.js';
 import type { Timers } from './types.js';
-
-interface Hook {
-  readonly name: string;
-  readonly fn: () => unknown;
-}
 
 /** What the lifecycle needs from the registry it belongs to. */
 export interface LifecycleHost {
   /** Readiness fails from now on; `trigger` is the signal name or `manual`. */
   markShuttingDown(trigger: string): void;
-  /** Stops the checks and runs their close hooks. */
-  stopChecks(): Promise<void>;
-}
-
-function removeFrom<T>(list: T[], item: T): () => void {
-  return () => {
-    const i = list.indexOf(item);
-    if (i !== -1) list.splice(i, 1);
-  };
+  /** `/live` answers 503 now (a critical liveness check fails): the kubelet is restarting the container. */
+  liveFailing(): boolean;
+  /** How long a participant's `close` may take, in ms (cleanup hooks and checks have options of their own). */
+  closeLimit(phase: ClosePhase): number;
 }
 
 /**
- * One registry's part of the process lifecycle: its drain targets, its cleanup hooks (run once, whether the signal
- * sequence or the app's own `close()` gets there first), the framework closers, and its one shutdown sequence.
- * Signals themselves belong to the process-wide coordinator.
+ * One registry's part of the end of its life: one ordered list of {@link Participant}s, and the one sequence that
+ * reads it phase by phase (announce, delay, drain, close, destroy). Every participant's `close` runs at most once,
+ * whichever of the signal, `health.close()` or a framework's own close comes first. Signals themselves belong to the
+ * process-wide coordinator.
  */
 export class Lifecycle implements ShutdownParticipant {
-  private readonly hooks: Hook[] = [];
-  private readonly closers: Hook[] = [];
-  private readonly drainTargets: DrainTarget[] = [];
+  private readonly members: Participant[] = [];
+  /** Each participant's one close run (resolves false when it failed or hung). */
+  private readonly closes = new Map<Participant, Promise<boolean>>();
+  /**
+   * The participants whose `close` the current async call chain is inside of. A framework's close (Fastify's
+   * `app.close()`) calls `health.close()` back from its own hooks: that inner call closes the rest and must not wait
+   * for the close it is part of.
+   */
+  private readonly inside = new AsyncLocalStorage<readonly Participant[]>();
   private sequence: Promise<ShutdownResult> | null = null;
-  private hooksRun: Promise<boolean> | null = null;
   private trapped = false;
   private current: string | undefined;
 
@@ -74,41 +70,18 @@ export class Lifecycle implements ShutdownParticipant {
     processShutdown().leave(this);
   }
 
-  addHook(fn: () => unknown, name: string | undefined): void {
-    if (typeof fn !== 'function') {
-      throw new InvalidOptionError(`Expected the hook given to \`onShutdown(fn)\` to be a function, got \`${showValue(fn)}\``);
-    }
-    if (name !== undefined && typeof name !== 'string') {
-      throw new InvalidOptionError(`Expected the hook's \`name\` to be a string, got \`${String(name)}\``);
-    }
-    this.hooks.push({ name: name ?? (fn.name || `#${this.hooks.length + 1}`), fn });
+  /** Adds a participant (already validated) at the end of the list. Returns a function that removes it. */
+  add(participant: Participant): () => void {
+    this.members.push(participant);
+    return () => {
+      const i = this.members.indexOf(participant);
+      if (i !== -1) this.members.splice(i, 1);
+    };
   }
 
-  /** A framework's own close (`app.close()`), run after the cleanup hooks. Returns a function that removes it. */
-  addCloser(fn: () => unknown, name: string): () => void {
-    const closer = { name, fn };
-    this.closers.push(closer);
-    return removeFrom(this.closers, closer);
-  }
-
-  addTarget(target: DrainTarget): () => void {
-    const ok =
-      target !== null &&
-      typeof target === 'object' &&
-      typeof target.drain === 'function' &&
-      typeof target.destroy === 'function' &&
-      typeof target.openWork === 'function';
-    if (!ok) {
-      throw new InvalidOptionError(
-        `Expected \`addDrainTarget(target)\` to get an object with drain(), destroy() and openWork(), got \`${showValue(target)}\``,
-      );
-    }
-    this.drainTargets.push(target);
-    return removeFrom(this.drainTargets, target);
-  }
-
-  get targets(): readonly DrainTarget[] {
-    return this.drainTargets;
+  /** The participants, in the order they joined. */
+  get participants(): readonly Participant[] {
+    return this.members;
   }
 
   /** Runs the sequence once; later calls get the same promise. The process exits (if asked) when every registry's ended. */
@@ -118,11 +91,11 @@ export class Lifecycle implements ShutdownParticipant {
       {
         logger: this.logger,
         timers: this.timers,
+        liveFailing: () => this.host.liveFailing(),
         markShuttingDown: () => this.host.markShuttingDown(trigger),
-        targets: () => [...this.drainTargets],
-        runHooks: (limit) => this.runHooks(limit),
-        runClosers: (limit) => this.runList([...this.closers].reverse(), 'framework close', limit),
-        stopChecks: () => this.host.stopChecks(),
+        participants: () => [...this.members],
+        close: (limit) => this.close(CLOSE_PHASES, limit),
+        closeLimit: (phase) => this.host.closeLimit(phase),
         running: () => this.current,
       },
       this.cfg,
@@ -134,21 +107,37 @@ export class Lifecycle implements ShutdownParticipant {
   }
 
   /**
-   * Runs the cleanup hooks once, in reverse order of registration, each bounded; resolves false if one failed or
-   * hung. The signal sequence and the app's own close share this run: the hooks never run twice.
+   * Runs the `close` step of every participant of `phases`, phase by phase, within a phase in reverse order of
+   * joining, each at most once and bounded by `limit` (default: the host's limit of its phase). Resolves false when
+   * one failed or hung. A close already run (or running elsewhere) is waited for, not repeated; one this very call
+   * chain is inside of is skipped.
    */
-  runHooks(limit: () => number = () => this.cfg.hookTimeout): Promise<boolean> {
-    this.hooksRun ??= this.runList([...this.hooks].reverse(), 'shutdown hook', limit);
-    return this.hooksRun;
+  async close(phases: readonly ClosePhase[] = CLOSE_PHASES, limit?: (phase: ClosePhase) => number): Promise<boolean> {
+    const within = this.inside.getStore() ?? [];
+    let ok = true;
+    for (const phase of phases) {
+      const list = this.members.filter((p) => p.close !== undefined && (p.phase ?? 'hooks') === phase).reverse();
+      for (const p of list) {
+        if (within.includes(p)) continue;
+        let run = this.closes.get(p);
+        if (run === undefined) {
+          run = this.closeOne(p, phase, within, (limit ?? ((ph) => this.host.closeLimit(ph)))(phase));
+          this.closes.set(p, run);
+        }
+        if (!(await run)) ok = false;
+      }
+    }
+    return ok;
   }
 
-  private async runList(list: readonly Hook[], kind: string, limit: () => number): Promise<boolean> {
-    let ok = true;
-    for (const hook of list) {
-      this.current = `${kind} ${hook.name}`;
-      if (!(await runBounded(this.logger, this.timers, this.current, hook.fn, limit()))) ok = false;
+  private async closeOne(p: Participant, phase: ClosePhase, within: readonly Participant[], ms: number): Promise<boolean> {
+    this.current = p.name;
+    const fields = { participant: p.name, phase: 'close', closePhase: phase };
+    const run = () => this.inside.run([...within, p], () => p.close?.());
+    try {
+      return await runBounded(this.logger, this.timers, p.name, run, ms, fields);
+    } finally {
+      if (this.current === p.name) this.current = undefined;
     }
-    this.current = undefined;
-    return ok;
   }
 }

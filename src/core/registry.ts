@@ -90,7 +90,8 @@ export class Registry implements Reporter {
     private readonly historySize: number,
   ) {}
 
-  register(check: Check): void {
+  /** Adds a check; returns it as normalized (its `close` hook joins the lifecycle). */
+  register(check: Check): NormalizedCheck {
     if (this.stopped) throw new RegistryStoppedError('register a check');
     const normalized = normalizeCheck(check, this.defaults);
     if (this.entries.has(normalized.name)) throw new DuplicateCheckError(normalized.name);
@@ -104,6 +105,7 @@ export class Registry implements Reporter {
     this.rebuildMembers();
     this.events.change();
     if (this.running) entry.runner.start();
+    return normalized;
   }
 
   get checkNames(): string[] {
@@ -142,13 +144,12 @@ export class Registry implements Reporter {
     this.updateLatch();
   }
 
-  /** Stops every timer and aborts the runs in progress; returns the checks whose `close` hook must run. */
-  stop(): NormalizedCheck[] {
-    if (this.stopped) return [];
+  /** Stops every timer and aborts the runs in progress. */
+  stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.running = false;
     for (const e of this.entries.values()) e.runner.stop();
-    return [...this.entries.values()].map((e) => e.check).filter((c) => c.close !== undefined);
   }
 
   /** Readiness answers 503 `shutting down` from now on. */

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
-import { type AdaptiveDelay, type NormalizedDelay, normalizeDelay, waitDelay } from './delay.js';
-import type { DrainTarget } from './drain-target.js';
+import { type AdaptiveDelay, type DelayOutcome, type NormalizedDelay, normalizeDelay, waitDelay } from './delay.js';
 import { InvalidOptionError, showValue } from './errors.js';
+import type { ClosePhase, Participant } from './participant.js';
 import type { Timers } from './types.js';
 
 /** Options of the shutdown sequence (`createHealth({ shutdown })`); `false` turns it off. */
@@ -112,15 +112,16 @@ export function normalizeShutdown(input: unknown, env: NodeJS.ProcessEnv = proce
 export interface ShutdownHost {
   readonly logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
   readonly timers: Timers;
+  /** `/live` answers 503 at the signal: a liveness kill, not a rollout. */
+  liveFailing(): boolean;
   markShuttingDown(): void;
-  targets(): readonly DrainTarget[];
-  /** Runs the cleanup hooks (once per registry), each bounded by `limit()` ms; resolves false if one failed or hung. */
-  runHooks(limit: () => number): Promise<boolean>;
-  /** Closes the frameworks (Fastify's `app.close()`), after the hooks. Resolves false if one failed. */
-  runClosers(limit: () => number): Promise<boolean>;
-  /** Stops every check and calls their close hooks. */
-  stopChecks(): Promise<void>;
-  /** The hook or closer running now, if any (named in the log when the deadline cuts it). */
+  /** The participants, in the order they joined. */
+  participants(): readonly Participant[];
+  /** Runs every participant's `close` once, phase by phase, each bounded by `limit(phase)`; false if one failed or hung. */
+  close(limit: (phase: ClosePhase) => number): Promise<boolean>;
+  /** How long a participant's `close` of `phase` may take, in ms (before the deadline's own bound). */
+  closeLimit(phase: ClosePhase): number;
+  /** The participant closing now, if any (named in the log when the deadline cuts it). */
   running(): string | undefined;
 }
 
@@ -132,9 +133,15 @@ function safe<T>(fn: () => T, fallback: T): T {
   }
 }
 
+/** What the delay step found: the adaptive delay's outcome, or `liveness` when a liveness kill skipped it. */
+type DelayStep = DelayOutcome | { waitedMs: 0; reason: 'liveness'; requests: 0; lastRequestMs: null };
+
 /**
- * The sequence: readiness fails -> delay -> drain the targets -> cleanup hooks (reverse order) -> framework close ->
- * stop checks, all before the deadline. Each step is logged with its timing. It never calls `process.exit`.
+ * The sequence, one step at a time over the registry's participants: readiness fails and every participant announces
+ * the end (`announce`) -> delay (skipped when `/live` already fails: the kubelet is restarting the container, and may
+ * give it a short grace) -> every participant drains at once -> each one closes, phase by phase -> at the deadline,
+ * what is left is destroyed. Each step is logged with its timing and the participants it ran. It never calls
+ * `process.exit`.
  */
 export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, trigger: string): Promise<ShutdownResult> {
   const { logger, timers } = host;
@@ -154,45 +161,76 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
     if (r === 'deadline') timedOut = true;
     return r;
   };
-  const limit = () => Math.max(1, Math.min(cfg.hookTimeout, cfg.timeout - since()));
+  const limit = (phase: ClosePhase) => Math.max(1, Math.min(host.closeLimit(phase), cfg.timeout - since()));
+  const names = (list: readonly Participant[]) => list.map((p) => p.name);
 
+  // Read before readiness starts failing: `/live` is what the kubelet acted on.
+  const liveness = safe(() => host.liveFailing(), false);
   host.markShuttingDown();
-  logger.info({ trigger, delay: cfg.delay, timeoutMs: cfg.timeout }, 'probekit: shutdown started, readiness failing');
+  const all = host.participants();
+  logger.info(
+    { trigger, delay: cfg.delay, timeoutMs: cfg.timeout, participants: names(all) },
+    'probekit: shutdown started, readiness failing',
+  );
   let failed = false;
+  for (const p of all) {
+    if (p.announce === undefined) continue;
+    try {
+      p.announce(trigger);
+    } catch (err) {
+      failed = true;
+      logger.error(
+        { participant: p.name, phase: 'announce', error: show(String(err)) },
+        `probekit: ${p.name} failed to announce`,
+      );
+    }
+  }
   try {
-    const waited = await step(() => waitDelay(cfg.delay, host.targets(), timers));
+    const waited = await step(
+      (): Promise<DelayStep> =>
+        liveness
+          ? Promise.resolve({ waitedMs: 0, reason: 'liveness', requests: 0, lastRequestMs: null })
+          : waitDelay(cfg.delay, host.participants(), timers),
+    );
     if (!timedOut) {
-      const d = waited as Awaited<ReturnType<typeof waitDelay>>;
+      const d = waited as DelayStep;
       logger.info(
         { elapsedMs: since(), delayMs: d.waitedMs, delayReason: d.reason, requests: d.requests, lastRequestMs: d.lastRequestMs },
-        'probekit: shutdown delay over, draining connections',
+        d.reason === 'liveness'
+          ? 'probekit: /live was failing at the signal (a liveness restart): no delay, draining connections'
+          : 'probekit: shutdown delay over, draining connections',
       );
-      const targets = host.targets();
-      // A target whose drain throws must not keep the others from draining, nor skip the hooks.
-      const drained = await step(() => Promise.allSettled(targets.map((t) => Promise.resolve().then(() => t.drain()))));
+      const draining = host.participants().filter((p) => p.drain !== undefined);
+      // A participant whose drain throws must not keep the others from draining, nor skip the close step.
+      const drained = await step(() => Promise.allSettled(draining.map((p) => Promise.resolve().then(() => p.drain?.()))));
       if (drained !== 'deadline') {
-        for (const r of drained) {
-          if (r.status === 'fulfilled') continue;
+        drained.forEach((r, i) => {
+          if (r.status === 'fulfilled') return;
           failed = true;
-          logger.error({ error: show(String(r.reason)) }, 'probekit: a drain failed');
-        }
-        logger.info({ elapsedMs: since(), targets: targets.length }, 'probekit: connections drained');
+          const name = draining[i]?.name;
+          logger.error({ participant: name, phase: 'drain', error: show(String(r.reason)) }, `probekit: ${name} failed to drain`);
+        });
+        logger.info({ elapsedMs: since(), participants: names(draining) }, 'probekit: connections drained');
       }
     }
-    if ((await step(() => host.runHooks(limit))) === false) failed = true;
-    if ((await step(() => host.runClosers(limit))) === false) failed = true;
-    await step(() => host.stopChecks());
+    if ((await step(() => host.close(limit))) === false) failed = true;
   } catch (err) {
     failed = true;
     logger.error({ error: safe(() => String(err), 'unprintable') }, 'probekit: shutdown step failed');
   }
   if (timedOut) {
-    const open = host.targets().map((t) => safe(() => t.openWork(), { requests: [], connections: 0 }));
+    const open = host
+      .participants()
+      .filter((p) => p.openWork !== undefined)
+      .map((p) => ({
+        participant: p.name,
+        ...safe(() => p.openWork?.() ?? { requests: [], connections: 0 }, { requests: [], connections: 0 }),
+      }));
     logger.error(
       { elapsedMs: since(), timeoutMs: cfg.timeout, open, running: host.running() },
       `probekit: shutdown did not finish within ${cfg.timeout} ms; destroying remaining connections`,
     );
-    for (const t of host.targets()) safe(() => t.destroy(), undefined);
+    for (const p of host.participants()) safe(() => p.destroy?.(), undefined);
   }
   timers.clearTimeout(deadlineHandle);
   const code = timedOut || failed ? 1 : 0;

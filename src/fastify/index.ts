@@ -139,8 +139,8 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
     ...(opts.statusPage !== undefined && { statusPage: opts.statusPage }),
   });
   const unguard = guardMalformed(app.server, http as NormalizedHttp<unknown>);
-  let closing = false;
-  const removeCloser = health.addCloser(() => (closing ? undefined : app.close()), 'fastify close');
+  // The app's own close (its onClose hooks: pools, ...) is a participant of the shutdown, after the cleanup hooks.
+  const leave = health.addParticipant({ name: 'fastify app', phase: 'app', close: () => app.close() });
   const endpoint = new Endpoint(health, http);
   await app.register(async (routes) => {
     // HEAD is asked for explicitly: the app may have turned `exposeHeadRoutes` off, and probes need it.
@@ -179,15 +179,15 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
     health.start();
   });
   app.addHook('preClose', async () => {
-    closing = true;
+    // The app is closing (by itself, or as the shutdown's participant above): it is no participant any more.
+    leave();
   });
   app.addHook('onClose', async () => {
-    removeCloser();
     endpoint.close();
     unguard();
     detach();
-    // The app closing itself (tests, apps with their own signal handling) runs the cleanup hooks once, as a signal
-    // would; during the shutdown sequence this does nothing, since the sequence runs them itself.
+    // The app closing itself (tests, apps with their own signal handling) closes every other participant once, as a
+    // signal would; during the shutdown sequence, what the sequence closed already is not closed again.
     await health.close();
   });
 };

@@ -13,7 +13,7 @@ export interface HealthRegistry {
   on(event: 'change', listener: () => void): unknown;
   evaluate(probe: Probe, checks?: readonly string[]): HealthStatus;
   readonly isShuttingDown: boolean;
-  addDrainTarget(target: DrainTarget): () => void;
+  addDrainTarget(target: DrainTarget, name?: string): () => void;
 }
 
 function isHealth(value: unknown): value is HealthRegistry {
@@ -61,7 +61,7 @@ export class GrpcHealth {
     attachment.add();
     let removeTarget: () => void;
     try {
-      removeTarget = this.health.addDrainTarget(attachment);
+      removeTarget = this.health.addDrainTarget(attachment, 'grpc server');
     } catch (err) {
       attachment.remove();
       throw err;

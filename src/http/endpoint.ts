@@ -42,7 +42,7 @@ export class Endpoint<Req> {
     readonly http: NormalizedHttp<Req>,
   ) {
     this.hub = http.maxWatchers > 0 ? new WatchHub(health, http.maxWatchers) : undefined;
-    this.removeTarget = this.hub ? health.addDrainTarget(this.hub) : () => {};
+    this.removeTarget = this.hub ? health.addDrainTarget(this.hub, 'watch streams') : () => {};
     if (http.statusPage !== undefined) {
       health.on('change', this.invalidate);
       health.on('run', this.invalidate);
