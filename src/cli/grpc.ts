@@ -3,10 +3,11 @@
 // only then), so a server that accepts TCP and never speaks is a connection failure, not a request failure.
 import { type ClientHttp2Session, type ClientHttp2Stream, connect as h2connect, type IncomingHttpHeaders } from 'node:http2';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { decodeCheckResponse, encodeCheckRequest, statusName } from '../grpc/health-proto.js';
 import { formatDuration, type RequestSettings } from './args.js';
 import { CliError, ConnectError, describe, RequestError, UsageError } from './errors.js';
+import { firstMessage, frame, GRPC_CODES } from './grpc-frame.js';
 import { now } from './http-client.js';
-import { decodeCheckResponse, encodeCheckRequest, firstMessage, GRPC_CODES, statusName } from './protobuf.js';
 
 /** What {@link grpcHealthCheck} asks, and where. */
 export interface GrpcTarget {
@@ -205,7 +206,7 @@ export async function grpcHealthCheck(target: GrpcTarget): Promise<GrpcAnswer> {
         finish(err);
       }
     });
-    stream.end(encodeCheckRequest(target.service));
+    stream.end(frame(encodeCheckRequest(target.service)));
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -14,6 +14,8 @@ export interface NormalizedCheck {
   readonly startup: boolean;
   readonly critical: boolean;
   readonly interval: number;
+  /** 0 to {@link MAX_JITTER}: each interval is drawn from `interval x (1 +/- jitter)`. */
+  readonly jitter: number;
   readonly timeout: number;
   readonly failureThreshold: number;
   readonly successThreshold: number;
@@ -25,13 +27,20 @@ export const CHECK_DEFAULTS = Object.freeze({
   probes: Object.freeze(['ready'] as Probe[]),
   critical: true,
   interval: 5000,
+  jitter: 0.1,
   timeout: 2000,
   failureThreshold: 3,
   successThreshold: 1,
 });
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
-const MAX_TIMER_MS = 2_147_483_647;
+/** The longest delay a timer takes (2^31-1 ms); Node fires a longer one after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * The largest `jitter`: an interval is then drawn between half and one and a half times its value, so a check never
+ * runs at more than twice its rate, and the schedules of replicas started together still spread within a few runs.
+ */
+export const MAX_JITTER = 0.5;
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
@@ -79,6 +88,7 @@ const KNOWN_CHECK_KEYS = new Set([
   'probes',
   'critical',
   'interval',
+  'jitter',
   'timeout',
   'failureThreshold',
   'successThreshold',
@@ -143,6 +153,12 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
   if (timeout >= interval) {
     throw new InvalidOptionError(`${where}Expected \`timeout\` to be < \`interval\` (${interval}), got \`${timeout}\``);
   }
+  // `timeout < interval` stays the rule with jitter: a drawn interval may be shorter than the timeout, and then a run
+  // that takes its whole timeout delays the next start to its own end (the scheduler re-arms after each run).
+  const jitter = c.jitter ?? defaults.jitter ?? CHECK_DEFAULTS.jitter;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= MAX_JITTER)) {
+    fail(where, 'jitter', `a number from 0 to ${MAX_JITTER}`, jitter);
+  }
   const failureThreshold = positiveInt(where, 'failureThreshold', c.failureThreshold ?? defaults.failureThreshold ?? 3, 1000);
   const successThreshold = positiveInt(where, 'successThreshold', c.successThreshold ?? defaults.successThreshold ?? 1, 1000);
   const fatal = c.fatal ?? defaults.fatal ?? isConnectionError;
@@ -160,6 +176,7 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
     startup: probes.includes('startup'),
     critical,
     interval,
+    jitter,
     timeout,
     failureThreshold,
     successThreshold,
@@ -178,6 +195,7 @@ export const realTimers: Timers = Object.freeze({
   clearTimeout: (h: unknown) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
   now: () => Date.now(),
   monotonic: () => performance.now(),
+  random: () => Math.random(),
 });
 
 /** Validates a `timers` override. */
@@ -193,5 +211,6 @@ export function normalizeTimers(input: unknown): Timers {
   ) {
     fail('', 'timers', 'an object with setTimeout, clearTimeout and now', input);
   }
+  if (t.random !== undefined && typeof t.random !== 'function') fail('', 'timers.random', 'a function', t.random);
   return t as Timers;
 }

@@ -1,5 +1,5 @@
 import { CheckFailedError, CheckPendingError, CheckTimeoutError, toError } from './errors.js';
-import type { NormalizedCheck } from './options.js';
+import { MAX_TIMER_MS, type NormalizedCheck } from './options.js';
 import { describeError, sanitizeText } from './sanitize.js';
 import type { Outcome } from './state.js';
 import type { CheckDetails, Timers } from './types.js';
@@ -15,8 +15,11 @@ export class StoppedReason extends Error {
 /**
  * Runs one check on its own timer: one run at a time, a timeout that aborts the run's signal,
  * and a timer re-armed after each run (never an interval timer), so a slow run can not pile up runs behind it.
- * Runs start `interval` apart (start to start): since `timeout < interval`, a run always ends before the next is due,
- * and a dependency that hangs is failed within `interval x failureThreshold + timeout`.
+ * The first run starts at once; then runs start an interval apart (start to start), each interval drawn anew from
+ * `interval x (1 +/- jitter)` so that replicas started together drift apart (exactly `interval` with `jitter: 0`).
+ * A run never overlaps the next: when a drawn interval is shorter than a run that used its whole `timeout`, the next
+ * starts when that run ends. Since `timeout < interval`, a gap is at most `interval x (1 + jitter)`, and a dependency
+ * that hangs is failed within `interval x (1 + jitter) x failureThreshold + timeout`.
  * The runner owns the only timers and AbortControllers of the core.
  */
 export class CheckRunner {
@@ -71,7 +74,7 @@ export class CheckRunner {
     if (this.abandoned) {
       // Never two runs in flight: the hung run still holds whatever it holds (a connection, a socket).
       this.onOutcome({ ok: false, durationMs: 0, error: new CheckPendingError(), fatal: false });
-      this.arm(this.check.interval);
+      this.arm(this.nextInterval());
       return;
     }
     const started = this.clock();
@@ -81,9 +84,20 @@ export class CheckRunner {
         this.onOutcome(outcome);
       } finally {
         // Whatever recording did (a logger or a listener that threw), the schedule goes on: a check never freezes.
-        this.arm(Math.max(0, this.check.interval - (this.clock() - started)));
+        this.arm(Math.max(0, this.nextInterval() - (this.clock() - started)));
       }
     });
+  }
+
+  /** The interval before the next run, drawn once per run from `interval x (1 +/- jitter)`. */
+  private nextInterval(): number {
+    const { interval, jitter } = this.check;
+    if (jitter === 0) return interval;
+    const r = this.timers.random ? this.timers.random() : Math.random();
+    // An injected source that strays out of [0, 1) (or gives NaN) draws the middle, never a busy loop.
+    const u = r >= 0 && r < 1 ? r : 0.5;
+    // The factor is in [1 - jitter, 1 + jitter). Whole milliseconds, and never past a timer's range.
+    return Math.min(MAX_TIMER_MS, Math.round(interval * (1 + jitter * (2 * u - 1))));
   }
 
   private clock(): number {

@@ -24,8 +24,14 @@ export interface CheckOptions {
   probes?: readonly Probe[];
   /** A failing non-critical check leaves the probe at 200 with status `warn`. Default `true`. */
   critical?: boolean;
-  /** Milliseconds between the end of one run and the start of the next. Default 5000. */
+  /** Milliseconds from the start of one run to the start of the next (see `jitter`). Default 5000. */
   interval?: number;
+  /**
+   * Spread of the schedule, a fraction from 0 to 0.5: each interval is drawn anew from `interval x (1 +/- jitter)`, so
+   * that replicas started together do not run their checks in the same millisecond forever. `0` keeps a fixed
+   * schedule. The first run starts at once either way. Default 0.1.
+   */
+  jitter?: number;
   /** Milliseconds a run may take; then its signal is aborted and the run fails. Default 2000, must be < `interval`. */
   timeout?: number;
   /** Consecutive failures that turn the check `fail`. Default 3. */
@@ -63,6 +69,8 @@ export interface Timers {
   now(): number;
   /** Monotonic clock for durations (`performance.now`); `now` is used when absent. */
   monotonic?(): number;
+  /** Random numbers in [0, 1) for the checks' `jitter` (`Math.random` when absent); drawn once per run. */
+  random?(): number;
 }
 
 /** How one run ended: `timeout` when it ran out of time, `pending` when it could not start (an earlier run hangs). */

@@ -13,12 +13,13 @@ import {
 } from '../../src/cli/args.js';
 import { cliCodes, exitCode, UsageError } from '../../src/cli/errors.js';
 import { parseAddress } from '../../src/cli/grpc.js';
-import { decodeCheckResponse, encodeCheckRequest, firstMessage, statusName } from '../../src/cli/protobuf.js';
+import { firstMessage, frame } from '../../src/cli/grpc-frame.js';
 import { capBytes, oneLine, parseHealthBody } from '../../src/cli/report.js';
 import { SseParser } from '../../src/cli/sse.js';
 import { applyUpdate, initialState, type Update } from '../../src/cli/watch-model.js';
 import { watchUrl } from '../../src/cli/watch-source.js';
 import { age, changeLine, renderTable } from '../../src/cli/watch-view.js';
+import { decodeCheckResponse, encodeCheckRequest, statusName } from '../../src/grpc/health-proto.js';
 import { ROOT } from './cli.js';
 
 t.test('VERSION is the package version', async (t) => {
@@ -107,15 +108,15 @@ t.test('gRPC addresses', async (t) => {
 });
 
 t.test('protobuf: HealthCheckRequest and HealthCheckResponse', async (t) => {
-  t.same([...encodeCheckRequest('')], [0, 0, 0, 0, 0], 'the empty service is an empty message');
-  t.same([...encodeCheckRequest('api')], [0, 0, 0, 0, 5, 0x0a, 3, 0x61, 0x70, 0x69]);
-  const long = encodeCheckRequest('s'.repeat(200));
+  t.same([...frame(encodeCheckRequest(''))], [0, 0, 0, 0, 0], 'the empty service is an empty message');
+  t.same([...frame(encodeCheckRequest('api'))], [0, 0, 0, 0, 5, 0x0a, 3, 0x61, 0x70, 0x69]);
+  const long = frame(encodeCheckRequest('s'.repeat(200)));
   t.same([...long.subarray(0, 8)], [0, 0, 0, 0, 203, 0x0a, 0xc8, 0x01], 'a two-byte varint length');
-  const frame = (bytes: number[]) => Buffer.from([0, 0, 0, 0, bytes.length, ...bytes]);
-  t.equal(decodeCheckResponse(firstMessage(frame([0x08, 0x01]))), 1, 'SERVING');
-  t.equal(decodeCheckResponse(firstMessage(frame([]))), 0, 'absent = UNKNOWN');
+  const framed = (bytes: number[]) => Buffer.from([0, 0, 0, 0, bytes.length, ...bytes]);
+  t.equal(decodeCheckResponse(firstMessage(framed([0x08, 0x01]))), 1, 'SERVING');
+  t.equal(decodeCheckResponse(firstMessage(framed([]))), 0, 'absent = UNKNOWN');
   t.equal(
-    decodeCheckResponse(firstMessage(frame([0x12, 0x02, 0x68, 0x69, 0x08, 0x02, 0x1d, 1, 2, 3, 4]))),
+    decodeCheckResponse(firstMessage(framed([0x12, 0x02, 0x68, 0x69, 0x08, 0x02, 0x1d, 1, 2, 3, 4]))),
     2,
     'unknown fields skipped',
   );
@@ -125,7 +126,8 @@ t.test('protobuf: HealthCheckRequest and HealthCheckResponse', async (t) => {
   t.throws(() => firstMessage(Buffer.from([0, 0, 0, 0, 9, 1])), /truncated/);
   t.throws(() => firstMessage(Buffer.alloc(0)), /no response message/);
   t.throws(() => decodeCheckResponse(Buffer.from([0x08])), /truncated varint/);
-  t.throws(() => decodeCheckResponse(Buffer.from([0x0b])), /wire type 3/);
+  t.equal(decodeCheckResponse(Buffer.from([0x0b, 0x08, 0x02, 0x0c, 0x08, 0x01])), 1, 'a group is skipped');
+  t.throws(() => decodeCheckResponse(Buffer.from([0x0f])), /wire type 7/);
 });
 
 t.test('the event-stream parser', async (t) => {

@@ -790,6 +790,8 @@ function buildChecks(setups: CheckSetup[], clock: { round: number }): Check[] {
     ...(s.probes !== undefined && { probes: s.probes }),
     ...(s.critical !== undefined && { critical: s.critical }),
     failureThreshold: 1,
+    // Rounds are exactly 1000 ms apart: a fixed schedule.
+    jitter: 0,
     // A check without steps never gets a second run, nor a timeout, within the few rounds of a case.
     ...(s.steps.length === 0 ? { interval: 600_000, timeout: 300_000 } : { interval: 1000, timeout: 500 }),
     run(signal: AbortSignal) {

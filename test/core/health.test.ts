@@ -44,7 +44,8 @@ function controlled(name: string, options: Partial<Check> = {}) {
 function setup(checks: Check[], extra: Partial<HealthOptions> = {}) {
   const fc = fakeClock();
   const logger = recordingLogger();
-  const health = createHealth({ checks, timers: fc.timers, logger, shutdown: false, ...extra });
+  // A fixed schedule (`jitter: 0`): the tests count runs at exact instants.
+  const health = createHealth({ checks, timers: fc.timers, logger, shutdown: false, defaults: { jitter: 0 }, ...extra });
   const code = (probe: Probe) => health.report(probe).statusCode;
   const body = (probe: Probe, query = {}) => JSON.parse(health.report(probe, query).body);
   return { ...fc, health, logger, code, body };

@@ -45,6 +45,11 @@ const badChecks: [string, Record<string, unknown>, string[]][] = [
   ['timeout equal to interval', { interval: 1000, timeout: 1000 }, ['`timeout`', '`interval`', '`1000`']],
   ['timeout above interval', { interval: 1000, timeout: 3000 }, ['`timeout`', '`interval`', '`3000`']],
   ['interval 1 and no timeout', { interval: 1 }, ['Expected `interval` to be at least 2', '`1`']],
+  ['jitter negative', { jitter: -0.1 }, ['`jitter`', '`-0.1`', 'from 0 to 0.5']],
+  ['jitter above 0.5', { jitter: 0.6 }, ['`jitter`', '`0.6`']],
+  ['jitter as a percentage', { jitter: 10 }, ['`jitter`', '`10`']],
+  ['jitter NaN', { jitter: Number.NaN }, ['`jitter`', '`NaN`']],
+  ['jitter a string', { jitter: '0.1' }, ['`jitter`', '"0.1"']],
   ['failureThreshold 0', { failureThreshold: 0 }, ['`failureThreshold`', '`0`']],
   ['failureThreshold fractional', { failureThreshold: 1.5 }, ['`failureThreshold`', '`1.5`']],
   ['failureThreshold too large', { failureThreshold: 1001 }, ['`failureThreshold`', '`1001`', '1000']],
@@ -137,6 +142,8 @@ t.test('registry options: timers, closeTimeout, options object', async (t) => {
   for (const timers of [null, {}, { setTimeout() {}, clearTimeout() {} }, 'fake']) {
     t.throws(() => createHealth({ ...quiet, timers: timers as never }), { name: 'InvalidOptionError', message: /`timers`/ });
   }
+  const noRandom = { setTimeout() {}, clearTimeout() {}, now: () => 0, random: 0.5 };
+  t.throws(() => createHealth({ ...quiet, timers: noRandom as never }), { message: /`timers\.random`.*`0\.5`/ });
   for (const closeTimeout of [0, -1, 1.5, '100']) {
     t.throws(() => createHealth({ ...quiet, closeTimeout: closeTimeout as number }), {
       name: 'InvalidOptionError',
@@ -164,6 +171,7 @@ t.test('defaults: what a bare check gets', async (t) => {
     startup: false,
     critical: true,
     interval: 5000,
+    jitter: 0.1,
     timeout: 2000,
     failureThreshold: 3,
     successThreshold: 1,
@@ -173,6 +181,7 @@ t.test('defaults: what a bare check gets', async (t) => {
     probes: ['ready'],
     critical: true,
     interval: 5000,
+    jitter: 0.1,
     timeout: 2000,
     failureThreshold: 3,
     successThreshold: 1,

@@ -12,7 +12,8 @@ import { deferred } from '../helpers/wait.js';
 function setup(checks: Check[], extra: { closeTimeout?: number } = {}) {
   const fc = fakeClock();
   const logger = recordingLogger();
-  const health = createHealth({ checks, timers: fc.timers, logger, shutdown: false, ...extra });
+  // These tests pin the fixed schedule (`jitter: 0`); test/core/jitter.test.ts covers the drawn one.
+  const health = createHealth({ checks, timers: fc.timers, logger, shutdown: false, defaults: { jitter: 0 }, ...extra });
   const transitions: TransitionEvent[] = [];
   health.on('transition', (e: TransitionEvent) => transitions.push(e));
   return { ...fc, logger, health, transitions };
@@ -272,6 +273,7 @@ t.test('runs once per interval (start to start), re-armed after each run ends', 
     timers: fc.timers,
     logger: recordingLogger(),
     shutdown: false,
+    defaults: { jitter: 0 },
     checks: [
       {
         name: 'fast',

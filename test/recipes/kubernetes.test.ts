@@ -11,8 +11,8 @@
 //            first probe may come at once, so this is the earliest kill; period x failureThreshold is the latest).
 // - timeout: every probe's timeoutSeconds > the event-loop check's maxDelayMs (+ the answer time, which
 //            answer-time.test.ts measures): no probe times out while the app still calls its event-loop lag healthy.
-// - window:  the check's worst detection (interval x failureThreshold + timeout) + readiness detection + the
-//            propagation margin <= the readiness window settings.ts promises.
+// - window:  the check's worst detection (interval x (1 + jitter) x failureThreshold + timeout) + readiness
+//            detection + the propagation margin <= the readiness window settings.ts promises.
 // - haproxy: inter x fall < shutdown.delay; consul: Interval + Timeout < shutdown.delay, and
 //            DeregisterCriticalServiceAfter >= 1 minute (Consul's minimum).
 import { execFile } from 'node:child_process';
@@ -62,7 +62,13 @@ function timing(shutdownInput: unknown, checkInput: object): AppTiming {
     delay: delay.ms,
     delayText: delay.text,
     shutdownTimeout: shutdown.timeout,
-    check: { name: check.name, interval: check.interval, timeout: check.timeout, failureThreshold: check.failureThreshold },
+    check: {
+      name: check.name,
+      interval: check.interval,
+      jitter: check.jitter,
+      timeout: check.timeout,
+      failureThreshold: check.failureThreshold,
+    },
     maxLoopDelay: settings.CHECKS.eventLoop.maxDelayMs,
     slowestStart: settings.SLOWEST_START_MS,
     propagation: settings.PROPAGATION_MARGIN_MS,

@@ -31,7 +31,7 @@ export interface AppTiming {
   delay: number;
   delayText: string;
   shutdownTimeout: number;
-  check: { name: string; interval: number; timeout: number; failureThreshold: number };
+  check: { name: string; interval: number; jitter: number; timeout: number; failureThreshold: number };
   maxLoopDelay: number;
   slowestStart: number;
   propagation: number;
@@ -138,7 +138,9 @@ export function podRules(pod: Pod, app: AppTiming): Rule[] {
   const livenessHungEarliest = (l.failureThreshold - 1) * l.period + l.timeout;
   const startupKill = s.initialDelay + (s.failureThreshold - 1) * s.period;
   const c = app.check;
-  const checkDetect = c.interval * c.failureThreshold + c.timeout;
+  // The longest interval jitter may draw, then failureThreshold of them and the last run's timeout.
+  const longest = Math.round(c.interval * (1 + c.jitter));
+  const checkDetect = longest * c.failureThreshold + c.timeout;
   const window = checkDetect + readinessDetect + app.propagation;
   const rules: Rule[] = [
     {
@@ -176,7 +178,7 @@ export function podRules(pod: Pod, app: AppTiming): Rule[] {
   }
   rules.push({
     id: 'window',
-    text: `${c.name} ${sec(c.interval)} x ${c.failureThreshold} + ${sec(c.timeout)} = ${sec(checkDetect)} + readiness ${sec(readinessDetect)} + propagation ${sec(app.propagation)} = ${sec(window)} <= window ${sec(app.window)}`,
+    text: `${c.name} ${sec(c.interval)} x ${1 + c.jitter} x ${c.failureThreshold} + ${sec(c.timeout)} = ${sec(checkDetect)} + readiness ${sec(readinessDetect)} + propagation ${sec(app.propagation)} = ${sec(window)} <= window ${sec(app.window)}`,
     ok: window <= app.window,
   });
   return rules;

@@ -18,6 +18,8 @@ test('a check is a plain object; run may resolve nothing or CheckDetails', () =>
   expect<Check>().type.not.toBeAssignableFrom({ name: 'db' });
   expect<Check>().type.not.toBeAssignableFrom({ name: 'db', run: async () => {}, probes: ['readiness'] });
   expect<Check>().type.not.toBeAssignableFrom({ name: 'db', run: async () => {}, interval: '5s' });
+  expect<Check>().type.toBeAssignableFrom({ name: 'db', run: async () => {}, jitter: 0.2 });
+  expect<Check>().type.not.toBeAssignableFrom({ name: 'db', run: async () => {}, jitter: '10%' });
 });
 
 test('createHealth returns a Health with the documented API', () => {
