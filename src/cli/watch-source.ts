@@ -130,7 +130,12 @@ export async function runSource(o: SourceOptions): Promise<void> {
         } else {
           streams = false;
           const left = settings.timeoutMs - open.headersMs;
-          const { body } = await readBody(open.res, MAX_BODY_BYTES, left, signal);
+          const { body } = await readBody(open.res, {
+            maxBytes: MAX_BODY_BYTES,
+            deadlineMs: left,
+            timeoutMs: settings.timeoutMs,
+            signal,
+          });
           const update = answer(o, 'poll', open.res.statusCode, body, now() - t0);
           // A JSON answer that is no probe answer (`{"status":"error","message":"Too many watchers"}`) says nothing
           // about the checks: poll the plain URL at once instead of showing it.

@@ -49,9 +49,12 @@ function readArgs(argv: string[]) {
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (values.help) return undefined;
   if (positionals.length === 0) throw new UsageError('missing URL');
-  if (values.tls) throw new UsageError('--tls is for probe --grpc; an https:// URL turns TLS on by itself');
   const urls = positionals.map(parseHttpUrl);
   const secure = urls.some((u) => u.protocol === 'https:');
+  // As for probe: redundant when every URL is https://, a lie for an http:// one.
+  if (values.tls && urls.some((u) => u.protocol !== 'https:')) {
+    throw new UsageError('--tls needs https:// URLs: an https:// URL turns TLS on by itself');
+  }
   const tlsSettings = requestSettings(values, secure, 'use an https:// URL');
   const plain = { ...tlsSettings, tls: undefined };
   const intervalMs = typeof values.interval === 'string' ? parseDuration('interval', values.interval) : 1000;
