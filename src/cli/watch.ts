@@ -129,8 +129,8 @@ export async function watchCommand(argv: string[]): Promise<void> {
     out.on('resize', draw);
     tick();
   }
-  urls.forEach((url, i) => {
-    void runSource({
+  const sources = urls.map((url, i) =>
+    runSource({
       url,
       settings: url.protocol === 'https:' ? args.tlsSettings : args.plain,
       expect: args.expect,
@@ -144,6 +144,11 @@ export async function watchCommand(argv: string[]): Promise<void> {
         if (screen !== undefined) redraw();
         else for (const change of changes) out.write(`${changeLine(change, update.at)}\n`);
       },
-    });
+    }),
+  );
+  // A source ends on its own only on an error no retry mends (an event past 1 MiB). With every source ended there is
+  // nothing left to watch: the table stays up until `q`; a pipe's reader gets the end of the output and exit code 1.
+  void Promise.all(sources).then(() => {
+    if (!ac.signal.aborted && screen === undefined) process.exitCode = 1;
   });
 }
