@@ -7,6 +7,7 @@ export const cliCodes = {
   USAGE: 'PROBEKIT_ERR_CLI_USAGE',
   CONNECT: 'PROBEKIT_ERR_CLI_CONNECT',
   REQUEST: 'PROBEKIT_ERR_CLI_REQUEST',
+  TOO_LARGE: 'PROBEKIT_ERR_CLI_TOO_LARGE',
 } as const;
 
 /** Code of a {@link CliError}. */
@@ -53,6 +54,17 @@ export class RequestError extends CliError {
   override name = 'RequestError';
   constructor(message: string, timedOut = false, options?: ErrorOptions) {
     super(cliCodes.REQUEST, message, timedOut, options);
+  }
+}
+
+/**
+ * The server sent more than the client will hold (an event past 1 MiB): a request failure that no retry mends, so
+ * `watch` stops watching that endpoint.
+ */
+export class TooLargeError extends CliError {
+  override name = 'TooLargeError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(cliCodes.TOO_LARGE, message, false, options);
   }
 }
 

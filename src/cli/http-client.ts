@@ -44,7 +44,7 @@ export interface HttpAnswer {
   readonly statusCode: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
-  /** The body was cut short: by `maxBodyBytes`, the deadline, or the server. */
+  /** The body was cut at `maxBodyBytes` (a body that stalls or breaks off is a RequestError instead). */
   readonly partial: boolean;
   readonly connectMs: number;
   readonly totalMs: number;
@@ -137,37 +137,60 @@ export function openRequest(target: RequestTarget): Promise<OpenResponse> {
   });
 }
 
+/** What {@link readBody} needs besides the response. */
+export interface BodyLimits {
+  /** Past this many bytes the body is cut (and the connection closed): not a failure, the answer is in. */
+  readonly maxBytes: number;
+  /** Time left for the body, in ms. */
+  readonly deadlineMs: number;
+  /** The whole deadline (`--timeout`), for the message when the body runs past it. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The start of the failure text when the status line came but the body did not. */
+function midBody(res: IncomingMessage): string {
+  return `answered ${res.statusCode ?? '?'} but`;
+}
+
 /**
- * Reads a body up to `maxBytes`, for at most `deadlineMs`. Resolves with what it has when either runs out or the
- * server breaks off (the status code is the verdict; the body only explains it).
- * @throws RequestError when `signal` aborts first.
+ * Reads a body up to `maxBytes` (then cuts it: `partial`), within the deadline. A body that stalls past the deadline
+ * or a connection that breaks before its end is a failed request, whatever the status said: the kubelet's prober
+ * and curl (28, 56) read it so too, and a half answer is no evidence of health.
+ * @throws RequestError when the deadline passes first (timed out), the connection breaks mid-body, or `signal` aborts.
  */
-export function readBody(
-  res: IncomingMessage,
-  maxBytes: number,
-  deadlineMs: number,
-  signal?: AbortSignal,
-): Promise<{ body: string; partial: boolean }> {
+export function readBody(res: IncomingMessage, limits: BodyLimits): Promise<{ body: string; partial: boolean }> {
+  const { maxBytes, signal } = limits;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const finish = (partial: boolean) => {
-      if (settled) return;
+    const settle = () => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const finish = (partial: boolean) => {
+      if (!settle()) return;
       if (partial) res.destroy();
       resolve({ body: Buffer.concat(chunks).toString('utf8'), partial });
     };
-    const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    const fail = (err: RequestError) => {
+      if (!settle()) return;
       res.destroy();
-      reject(new RequestError(`cancelled by ${String(signal?.reason ?? 'abort')}`));
+      reject(err);
     };
-    const timer = setTimeout(() => finish(true), Math.max(0, deadlineMs));
+    const onAbort = () => fail(new RequestError(`cancelled by ${String(signal?.reason ?? 'abort')}`));
+    const broken = (err?: unknown) => {
+      const why = err === undefined ? 'closed' : ((err as { code?: unknown }).code ?? describe(err));
+      fail(new RequestError(`${midBody(res)} the connection broke before the body ended (${String(why)})`, false));
+    };
+    const timer = setTimeout(
+      () => fail(new RequestError(`${midBody(res)} the body did not end within ${formatDuration(limits.timeoutMs)}`, true)),
+      Math.max(0, limits.deadlineMs),
+    );
     res.on('data', (chunk: Buffer) => {
       const room = maxBytes - size;
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
@@ -175,8 +198,12 @@ export function readBody(
       if (size >= maxBytes) finish(true);
     });
     res.on('end', () => finish(false));
-    res.on('error', () => finish(true));
-    res.on('aborted', () => finish(true));
+    res.on('error', broken);
+    res.on('aborted', () => broken());
+    // A close without 'end' is a body cut short, whichever event said so first.
+    res.on('close', () => {
+      if (!res.complete) broken();
+    });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -184,13 +211,18 @@ export function readBody(
 
 /**
  * One GET read to its end (at most `maxBodyBytes`), the whole exchange within `settings.timeoutMs`.
- * @throws ConnectError or RequestError, as {@link openRequest}.
+ * @throws ConnectError or RequestError, as {@link openRequest} and {@link readBody}.
  */
 export async function httpGet(target: RequestTarget, maxBodyBytes: number): Promise<HttpAnswer> {
   const started = now();
   const open = await openRequest(target);
   const left = target.settings.timeoutMs - (now() - started);
-  const { body, partial } = await readBody(open.res, maxBodyBytes, left, target.signal);
+  const { body, partial } = await readBody(open.res, {
+    maxBytes: maxBodyBytes,
+    deadlineMs: left,
+    timeoutMs: target.settings.timeoutMs,
+    signal: target.signal,
+  });
   return {
     statusCode: open.res.statusCode ?? 0,
     headers: open.res.headers,

@@ -36,7 +36,7 @@ One request, one line, then exit: 0 healthy, 1 anything else (Docker reserves 2)
   --connect-timeout D      deadline of the connection alone (default: --timeout)
   -H, --header 'K: V'      request header (gRPC: metadata); repeatable
   --expect-status SET      healthy HTTP codes: 200, 200-299, 2xx, lists (default 200-399)
-  --tls                    TLS for --grpc (an https:// URL turns it on by itself)
+  --tls                    TLS for --grpc (an https:// URL turns it on by itself; --tls is redundant there)
   --tls-no-verify          do not verify the server's certificate
   --tls-ca-cert FILE       CA certificates to verify the server with (PEM)
   --tls-client-cert FILE   client certificate (PEM), with --tls-client-key FILE
@@ -86,8 +86,7 @@ interface Progress {
   detailed: boolean;
 }
 
-async function probeHttp(urlText: string, settings: RequestSettings, expectText: unknown, verbose: boolean, progress: Progress) {
-  const url = parseHttpUrl(urlText);
+async function probeHttp(url: URL, settings: RequestSettings, expectText: unknown, verbose: boolean, progress: Progress) {
   const expect = typeof expectText === 'string' ? parseStatusSet(expectText) : DEFAULT_STATUS;
   const target = oneLine(url.href, 200);
   progress.target = target;
@@ -165,10 +164,12 @@ async function run(argv: string[], progress: Progress): Promise<Result | string>
     probe = () => probeGrpc(address, settings, values.service ?? '', verbose, progress);
   } else {
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing URL' : 'expected one URL');
-    if (values.tls) throw new UsageError('--tls is for --grpc; an https:// URL turns TLS on by itself');
+    const url = parseHttpUrl(positionals[0] as string);
+    const secure = url.protocol === 'https:';
+    // Redundant with an https:// URL (TLS is on already), so accepted there; with http:// it would be a lie.
+    if (values.tls && !secure) throw new UsageError('--tls needs an https:// URL (or --grpc): an http:// URL is plain HTTP');
     if (values.service !== undefined) throw new UsageError('--service is for --grpc');
-    const url = positionals[0] as string;
-    const settings = requestSettings(values, url.startsWith('https:'), 'use an https:// URL');
+    const settings = requestSettings(values, secure, 'use an https:// URL');
     probe = () => probeHttp(url, settings, values['expect-status'], verbose, progress);
   }
   // Bad arguments exit 1 in both modes: the mode counts only from here on.

@@ -4,14 +4,31 @@
 /** Docker keeps at most 4,096 bytes of a health check's output; stay under it with room to spare. */
 export const MAX_OUTPUT_BYTES = 4000;
 
-// C0 and C1 controls and DEL: a server's text must not move the cursor, colour the terminal or break the line.
+// Terminal escape sequences (ECMA-48), removed whole so that none of their bytes is shown: CSI (`ESC [` or 0x9B,
+// parameters, intermediates, a final byte), the string commands OSC, DCS, SOS, PM and APC up to BEL or ST (or the
+// next ESC), and the other two-byte ESC sequences. Each alternative starts on an ESC or a C1 byte and its classes do
+// not overlap, so the pass is linear.
+const ESCAPES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\x20-\x2f]*[\x30-\x7e]?/g;
+// What is left of C0 and C1 controls, DEL and the Unicode line separators: a server's text must not move the cursor,
+// colour the terminal or break the line.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+/** Bidi marks, embeddings, overrides and isolates: they make text read as something else. */
+const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Server text made safe for one line: controls to spaces, blanks collapsed, at most `max` characters. */
+/**
+ * Server text made safe for one line of a terminal: escape sequences and bidi controls removed, other controls to
+ * spaces, blanks collapsed, at most `max` characters (never half a surrogate pair).
+ */
 export function oneLine(text: string, max = 300): string {
-  const flat = text.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const flat = text.replace(ESCAPES, '').replace(CONTROL, ' ').replace(BIDI, '').replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  let end = max - 1;
+  const last = flat.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${flat.slice(0, end)}…`;
 }
 
 /** Cuts `text` to at most `maxBytes` of UTF-8, on a character boundary, marking the cut with `…`. */
@@ -40,6 +57,8 @@ export interface CheckBody {
 export interface HealthBody {
   status: string | undefined;
   reason: string | undefined;
+  /** An error answer's `message` (`{"status":"error","message":"No ready check named \"x\""}`). */
+  message: string | undefined;
   checks: Map<string, CheckBody>;
 }
 
@@ -96,9 +115,11 @@ export function parseHealthBody(text: string): HealthBody | undefined {
   }
   const status = str(o.status);
   const reason = str(o.reason) ?? str(o.output);
+  const message = str(o.message);
   return {
     status: status === undefined ? undefined : oneLine(status, 16),
     reason: reason === undefined ? undefined : oneLine(reason),
+    message: message === undefined ? undefined : oneLine(message),
     checks,
   };
 }

@@ -2,6 +2,7 @@
 // terminal size are arguments.
 import { oneLine } from './report.js';
 import type { Change, EndpointState } from './watch-model.js';
+import { columns, fitColumns, padColumns } from './width.js';
 
 /** How long a change stays highlighted (marked `*`, and in reverse video with colours). */
 export const HIGHLIGHT_MS = 10_000;
@@ -19,23 +20,40 @@ export interface Frame {
 /** A piece of a line with its SGR style (`'31'`, `'1;7'`), unstyled when `undefined` or without colours. */
 type Segment = readonly [text: string, style?: string];
 
-const STYLE: Record<string, string> = { pass: '32', warn: '33', fail: '31', down: '31', unknown: '2', waiting: '2', gone: '2' };
+/**
+ * The colour of a status word. A Map, not an object literal: the words come from the server, and a word such as
+ * `constructor` or `__proto__` must find nothing, not a property of Object.prototype written out as a style.
+ */
+const STYLE: ReadonlyMap<string, string> = new Map([
+  ['pass', '32'],
+  ['warn', '33'],
+  ['fail', '31'],
+  ['down', '31'],
+  ['unknown', '2'],
+  ['waiting', '2'],
+  ['gone', '2'],
+]);
 
-/** Joins segments, cut to `width` characters; styles only with colours. */
+function styleOf(word: string): string {
+  return STYLE.get(word) ?? '0';
+}
+
+/** Joins segments, cut to `width` terminal columns; styles only with colours. */
 function fit(segments: readonly Segment[], width: number, color: boolean): string {
   let out = '';
   let left = width;
   for (const [text, style] of segments) {
     if (left <= 0) break;
-    const piece = text.length > left ? `${text.slice(0, Math.max(0, left - 1))}…` : text;
-    left -= piece.length;
+    const piece = fitColumns(text, left);
+    left -= columns(piece);
     out += color && style !== undefined && piece.length > 0 ? `\x1b[${style}m${piece}\x1b[0m` : piece;
   }
   return out;
 }
 
+/** `text` in exactly `width` terminal columns: cut with `…`, or padded. */
 function pad(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+  return padColumns(text, width);
 }
 
 function two(n: number): string {
@@ -70,19 +88,33 @@ function recent(changedAt: number | undefined, now: number): boolean {
   return changedAt !== undefined && now - changedAt < HIGHLIGHT_MS;
 }
 
+/** Columns of the name column: the widest URL or indented check name, at least 12, at most `cap`. */
+function nameColumn(endpoints: readonly EndpointState[], cap: number): number {
+  let widest = 12;
+  for (const e of endpoints) {
+    widest = Math.max(widest, columns(e.url));
+    for (const c of e.checks) {
+      if (widest >= cap) return cap;
+      widest = Math.max(widest, columns(c.name) + 2);
+    }
+  }
+  return Math.min(widest, cap);
+}
+
 /**
  * The whole screen: a title line, a column header, then per endpoint one row and one indented row per check.
  * Rows past the height are dropped for a `… N more rows` line; every line is cut to the width.
  */
 export function renderTable(endpoints: readonly EndpointState[], frame: Frame): string[] {
   const { now, width, color } = frame;
-  const nameWidth = Math.min(
-    Math.max(12, ...endpoints.map((e) => e.url.length), ...endpoints.flatMap((e) => e.checks.map((c) => c.name.length + 2))),
-    Math.max(12, Math.floor(width * 0.4)),
-  );
+  const nameWidth = nameColumn(endpoints, Math.max(12, Math.floor(width * 0.4)));
+  // Rows past the height are counted, never built: a server may list thousands of checks.
+  let total = 2;
+  for (const e of endpoints) total += 1 + e.checks.length;
+  const room = total > frame.height ? Math.max(0, frame.height - 1) : total;
   const title = `probekit watch · ${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'} · ${frame.source} · q quits`;
   const time = clock(now);
-  const gap = Math.max(1, width - title.length - time.length);
+  const gap = Math.max(1, width - columns(title) - time.length);
   const lines = [
     fit([[title, '1'], [' '.repeat(gap)], [time]], width, color),
     fit(
@@ -97,6 +129,7 @@ export function renderTable(endpoints: readonly EndpointState[], frame: Frame): 
     ),
   ];
   for (const e of endpoints) {
+    if (lines.length >= room) break;
     const hot = recent(e.changedAt, now);
     const down = e.status === 'down';
     const via = e.mode === undefined ? '' : e.mode === 'sse' ? 'stream' : `HTTP ${e.statusCode ?? '?'}`;
@@ -105,7 +138,7 @@ export function renderTable(endpoints: readonly EndpointState[], frame: Frame): 
         [
           [hot ? '* ' : '  ', hot ? '1' : undefined],
           [`${pad(e.url, nameWidth)} `, '1'],
-          [pad(e.status.toUpperCase(), 6), hot ? `1;7;${STYLE[e.status] ?? '0'}` : `1;${STYLE[e.status] ?? '0'}`],
+          [pad(e.status.toUpperCase(), 6), hot ? `1;7;${styleOf(e.status)}` : `1;${styleOf(e.status)}`],
           [` ${pad(since(e.since, now), 16)} ${duration(e.latencyMs).padStart(8)} ${pad(down ? '' : via, 9)} `],
           [oneLine(e.reason ?? '', 500), down ? '31' : undefined],
         ],
@@ -114,6 +147,7 @@ export function renderTable(endpoints: readonly EndpointState[], frame: Frame): 
       ),
     );
     for (const c of e.checks) {
+      if (lines.length >= room) break;
       const mark = recent(c.changedAt, now);
       const streak =
         c.status === 'pass'
@@ -130,7 +164,7 @@ export function renderTable(endpoints: readonly EndpointState[], frame: Frame): 
           [
             [mark ? '* ' : '  ', mark ? '1' : undefined],
             [`${pad(`  ${c.name}`, nameWidth)} `, down ? '2' : undefined],
-            [pad(word, 6), down ? '2' : mark ? `1;7;${STYLE[word] ?? '0'}` : STYLE[word]],
+            [pad(word, 6), down ? '2' : mark ? `1;7;${styleOf(word)}` : STYLE.get(word)],
             [` ${pad(since(c.since, now), 16)} ${duration(c.durationMs).padStart(8)} ${pad(streak, 9)} `, down ? '2' : undefined],
             [c.output ?? '', down ? '2' : undefined],
           ],
@@ -140,10 +174,9 @@ export function renderTable(endpoints: readonly EndpointState[], frame: Frame): 
       );
     }
   }
-  if (lines.length > frame.height) {
-    const hidden = lines.length - (frame.height - 1);
-    lines.length = Math.max(0, frame.height - 1);
-    lines.push(fit([[`… ${hidden} more rows (enlarge the terminal)`, '2']], width, color));
+  lines.length = Math.min(lines.length, room);
+  if (total > frame.height) {
+    lines.push(fit([[`… ${total - lines.length} more rows (enlarge the terminal)`, '2']], width, color));
   }
   return lines;
 }

@@ -49,9 +49,12 @@ function readArgs(argv: string[]) {
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (values.help) return undefined;
   if (positionals.length === 0) throw new UsageError('missing URL');
-  if (values.tls) throw new UsageError('--tls is for probe --grpc; an https:// URL turns TLS on by itself');
   const urls = positionals.map(parseHttpUrl);
   const secure = urls.some((u) => u.protocol === 'https:');
+  // As for probe: redundant when every URL is https://, a lie for an http:// one.
+  if (values.tls && urls.some((u) => u.protocol !== 'https:')) {
+    throw new UsageError('--tls needs https:// URLs: an https:// URL turns TLS on by itself');
+  }
   const tlsSettings = requestSettings(values, secure, 'use an https:// URL');
   const plain = { ...tlsSettings, tls: undefined };
   const intervalMs = typeof values.interval === 'string' ? parseDuration('interval', values.interval) : 1000;
@@ -126,8 +129,8 @@ export async function watchCommand(argv: string[]): Promise<void> {
     out.on('resize', draw);
     tick();
   }
-  urls.forEach((url, i) => {
-    void runSource({
+  const sources = urls.map((url, i) =>
+    runSource({
       url,
       settings: url.protocol === 'https:' ? args.tlsSettings : args.plain,
       expect: args.expect,
@@ -141,6 +144,11 @@ export async function watchCommand(argv: string[]): Promise<void> {
         if (screen !== undefined) redraw();
         else for (const change of changes) out.write(`${changeLine(change, update.at)}\n`);
       },
-    });
+    }),
+  );
+  // A source ends on its own only on an error no retry mends (an event past 1 MiB). With every source ended there is
+  // nothing left to watch: the table stays up until `q`; a pipe's reader gets the end of the output and exit code 1.
+  void Promise.all(sources).then(() => {
+    if (!ac.signal.aborted && screen === undefined) process.exitCode = 1;
   });
 }

@@ -2,12 +2,15 @@ import { InvalidOptionError } from '../core/errors.js';
 import { normalizeTimers } from '../core/options.js';
 import type { Timers } from '../core/types.js';
 import { type NormalizedDuration, normalizeDuration } from './duration.js';
+import { type Redact, redactor } from './redact.js';
 
 /** The options after validation: what every request needs, computed once. */
 export interface NormalizedConsul {
   /** The agent's base URL, without a trailing slash. */
   readonly agent: string;
   readonly token: string | undefined;
+  /** Masks the token in a text (as sent, JSON-escaped or percent-encoded): applied to everything logged. */
+  readonly redact: Redact;
   readonly serviceId: string;
   readonly serviceName: string;
   /** The JSON body of the register request. */
@@ -203,6 +206,7 @@ export function normalizeConsulOptions(input: unknown): NormalizedConsul {
   return Object.freeze({
     agent: normalizeAgent(o.agent ?? 'http://127.0.0.1:8500'),
     token: token as string | undefined,
+    redact: redactor(token as string | undefined),
     serviceId: id as string,
     serviceName: s.name,
     registerBody: JSON.stringify(body),

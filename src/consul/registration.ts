@@ -1,9 +1,10 @@
 import { codes, InvalidOptionError, ProbekitError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { describeError, sanitizeText } from '../core/sanitize.js';
-import { agentRequest, requestError } from './agent-client.js';
+import { describeError } from '../core/sanitize.js';
+import { agentRequest, answerError, requestError } from './agent-client.js';
 import { retryDelay } from './backoff.js';
 import { type NormalizedConsul, normalizeConsulOptions, show } from './options.js';
+import { redactingLogger } from './redact.js';
 import type { ConsulCloseOptions, ConsulHealthRegistry, ConsulRegistrationOptions, ConsulRegistrationState } from './types.js';
 
 function isRegistry(value: unknown): value is ConsulHealthRegistry {
@@ -61,7 +62,8 @@ export class ConsulRegistration {
     if (!isRegistry(health)) throw new InvalidOptionError('Expected `health` to be a Health created by createHealth()');
     this.cfg = normalizeConsulOptions(options);
     this.serviceId = this.cfg.serviceId;
-    this.log = health.logger;
+    // Every line goes through the token's redaction: an agent may quote the token back in its error text.
+    this.log = redactingLogger(health.logger, this.cfg.redact);
     this.first = new Promise<void>((resolve, reject) => {
       this.resolveFirst = resolve;
       this.rejectFirst = reject;
@@ -165,7 +167,7 @@ export class ConsulRegistration {
       try {
         const answer = await agentRequest(this.cfg, '/v1/agent/service/register', this.cfg.registerBody, this.attempts.signal);
         if (ok(answer.status)) return this.succeeded();
-        this.failed(`status ${answer.status}`, `the agent answered ${answer.status}: ${sanitizeText(answer.text) || '(empty)'}`);
+        this.failed(`status ${answer.status}`, answerError(answer));
       } catch (err) {
         if (this.attempts.signal.aborted) return;
         this.failed('unreachable', describeError(requestError(err)));
@@ -205,7 +207,7 @@ export class ConsulRegistration {
       if (this.current !== 'registered') return;
       try {
         const answer = await agentRequest(this.cfg, path);
-        if (!ok(answer.status)) throw new Error(`the agent answered ${answer.status}: ${sanitizeText(answer.text)}`);
+        if (!ok(answer.status)) throw new Error(answerError(answer));
         this.current = 'maintenance';
         this.log.info(this.context({ reason }), 'probekit: Consul service in maintenance (out of discovery)');
       } catch (err) {
@@ -217,7 +219,7 @@ export class ConsulRegistration {
   private async deregister(): Promise<void> {
     try {
       const answer = await agentRequest(this.cfg, `/v1/agent/service/deregister/${encodeURIComponent(this.serviceId)}`);
-      if (!ok(answer.status)) throw new Error(`the agent answered ${answer.status}: ${sanitizeText(answer.text)}`);
+      if (!ok(answer.status)) throw new Error(answerError(answer));
       this.current = 'deregistered';
       this.log.info(this.context(), 'probekit: deregistered the service from Consul');
     } catch (err) {

@@ -220,7 +220,7 @@ t.test('usage errors exit 1 in both modes', async (t) => {
     [['probe', 'http://a/', '--timeout', '0s'], /--timeout: expected a duration from 1ms/],
     [['probe', 'http://a/', '--timeout'], /--timeout/],
     [['probe', 'ftp://a/'], /expected an http/],
-    [['probe', 'http://a/', '--tls'], /--tls is for --grpc/],
+    [['probe', 'http://a/', '--tls'], /--tls needs an https:\/\/ URL/],
     [['probe', 'http://a/', '--service', 'x'], /--service is for --grpc/],
     [['probe', 'http://a/', '--tls-no-verify'], /--tls-no-verify needs TLS \(use an https:\/\/ URL\)/],
     [['probe', 'http://a/', '--exit-codes', 'loud'], /--exit-codes: expected simple or detailed/],

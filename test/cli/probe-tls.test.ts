@@ -32,6 +32,7 @@ t.test(
       { name: '--tls-ca-cert', args: [url, '--tls-ca-cert', certs.paths.caCert], simple: 0, detailed: 0 },
       { name: 'another CA', args: [url, '--tls-ca-cert', certs.paths.otherCa], simple: 1, detailed: 2 },
       { name: '--tls-no-verify', args: [url, '--tls-no-verify'], simple: 0, detailed: 0 },
+      { name: '--tls with an https:// URL (redundant)', args: [url, '--tls', '--tls-no-verify'], simple: 0, detailed: 0 },
       {
         name: '--tls-server-name the certificate carries',
         args: [

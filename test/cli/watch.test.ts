@@ -94,7 +94,8 @@ t.test('watch usage errors exit 1', async (t) => {
   for (const [args, message] of [
     [[], /missing URL/],
     [['http://a/', '--interval', 'soon'], /--interval: expected a duration/],
-    [['http://a/', '--tls'], /--tls is for probe --grpc/],
+    [['http://a/', '--tls'], /--tls needs https:\/\/ URLs/],
+    [['https://a/', 'http://b/', '--tls'], /--tls needs https:\/\/ URLs/],
     [['tcp://a/'], /expected an http/],
   ] as const) {
     const run = await runCli(['watch', ...args]);
