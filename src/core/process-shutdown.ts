@@ -6,7 +6,7 @@ export interface ShutdownParticipant {
   readonly signals: readonly NodeJS.Signals[];
   /** It wants the process to exit once every sequence has ended. */
   readonly exit: boolean;
-  readonly logger: { warn(obj: object, msg?: string): void };
+  readonly logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** Starts its sequence (or returns the one under way). */
   shutdown(trigger: string): Promise<ShutdownResult>;
 }
@@ -16,10 +16,17 @@ export interface ShutdownParticipant {
  * handling SIGTERM on its own, the first to finish would call `process.exit` and cut the other's cleanup short.
  * So one coordinator per process listens once per signal, starts every registry's sequence at the same moment
  * (all readiness fails at once), and exits once, when the last sequence has ended, with the worst code.
+ *
+ * There is one shutdown per process, however it starts: a signal that comes while sequences run (started by
+ * `health.shutdown()`, or by another signal that other registries listen for) joins them, and starts the sequences
+ * of the registries listening for it that have not started. Only a signal with nothing left to start, one that
+ * every registry listening for it already got, is a second signal, which exits at once.
  */
 export class ProcessShutdown {
   private readonly members = new Set<ShutdownParticipant>();
   private readonly runs = new Map<ShutdownParticipant, { done: boolean; code: number }>();
+  /** The registries a signal has reached in the shutdown under way (cleared with `runs`). */
+  private readonly signalled = new Set<ShutdownParticipant>();
   private readonly listening = new Map<NodeJS.Signals, (signal: NodeJS.Signals) => void>();
   private exiting = false;
 
@@ -58,14 +65,25 @@ export class ProcessShutdown {
   }
 
   private onSignal(signal: NodeJS.Signals): void {
-    if (this.inProgress()) {
+    const running = this.inProgress();
+    const listeners = new Set<ShutdownParticipant>();
+    for (const p of this.members) if (p.signals.includes(signal)) listeners.add(p);
+    // A registry that left (its app closed) while its sequence runs still hears its signals.
+    for (const p of this.runs.keys()) if (p.signals.includes(signal)) listeners.add(p);
+    const fresh = [...listeners].filter((p) => !this.signalled.has(p));
+    if (running && fresh.length === 0) {
       const wantsExit = [...this.runs.keys()].some((p) => p.exit);
       for (const p of this.runs.keys()) p.logger.warn({ signal }, 'probekit: second signal during shutdown, exiting now');
       if (wantsExit) this.exit(1);
       return;
     }
-    // Every registry starts now, in the same tick: all readiness fails before any drain begins.
-    for (const p of [...this.members]) if (p.signals.includes(signal)) void p.shutdown(signal);
+    // Every registry starts now, in the same tick: all readiness fails before any drain begins. One already under
+    // way (from `health.shutdown()`) is joined: `shutdown()` returns its sequence, and this signal is not a second one.
+    for (const p of fresh) {
+      this.signalled.add(p);
+      if (this.runs.has(p)) p.logger.info({ signal }, 'probekit: signal joins the shutdown under way');
+      void p.shutdown(signal);
+    }
   }
 
   private maybeExit(): void {
@@ -78,7 +96,10 @@ export class ProcessShutdown {
     }
     if (wantsExit) this.exit(code);
     // Nobody exits (`exit: false`, tests): the wave is over and forgotten.
-    else this.runs.clear();
+    else {
+      this.runs.clear();
+      this.signalled.clear();
+    }
   }
 
   private exit(code: number): void {
