@@ -11,6 +11,9 @@ export interface ShutdownParticipant {
   shutdown(trigger: string): Promise<ShutdownResult>;
 }
 
+/** How long the exit waits for writes in flight (log lines) to complete or fail; see `ProcessShutdown.exit`. */
+const SETTLE_MS = 100;
+
 /**
  * Signals are a property of the process, not of a registry: with two registries (a public and an admin app) each
  * handling SIGTERM on its own, the first to finish would call `process.exit` and cut the other's cleanup short.
@@ -102,10 +105,19 @@ export class ProcessShutdown {
     }
   }
 
+  /**
+   * Exits with `code`, after {@link SETTLE_MS}. `process.exit()` runs the `exit` handlers and nothing else: a write
+   * still in flight never completes, and an asynchronous pino destination (pino's default on stdout, so Fastify's
+   * `logger: true`) then flushes its buffer there with sonic-boom's `flushSync()`, which retries a failed write
+   * forever, EPIPE included. When stdout's reader is gone that is a hang, not an exit. Letting the event loop turn
+   * for a moment first lets the write in flight fail: pino then turns the stream into a no-op, and the exit is
+   * clean. The timer is unref'd (if nothing else is left, the process ends on its own, with `exitCode` already set).
+   */
   private exit(code: number): void {
     if (this.exiting) return;
     this.exiting = true;
-    process.exit(code);
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), SETTLE_MS).unref();
   }
 
   /** Keeps exactly one listener per signal that a member, or a sequence under way, still needs. */
