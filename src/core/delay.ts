@@ -4,7 +4,8 @@ import type { Timers } from './types.js';
 
 /**
  * The adaptive form of `shutdown.delay`, in ms: the drain starts once `min` has passed and no request (other than
- * probes) has reached any attached server for `quiet`, and at the latest at `max`.
+ * probes and metrics scrapes) has reached any attached server for `quiet`, and at the latest at `max`. `quiet: 0`
+ * drains at `min`.
  */
 export interface AdaptiveDelay {
   min?: number;
@@ -83,7 +84,9 @@ export function waitDelay(
   timers: Timers,
 ): Promise<DelayOutcome> {
   const t0 = timers.now();
-  if (delay.quiet === 0 || delay.max === delay.min) {
+  // Only `min === max` is a fixed delay. `quiet: 0` is adaptive: a quiet window of nothing holds as soon as `min` has
+  // passed, so it drains at `min` (below), never at `max`.
+  if (delay.max === delay.min) {
     if (delay.max === 0) return Promise.resolve({ waitedMs: 0, reason: 'fixed', requests: 0, lastRequestMs: null });
     return new Promise((resolve) => {
       timers.setTimeout(

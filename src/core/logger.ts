@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { InvalidOptionError } from './errors.js';
+import { stdoutDestination } from './stdout-destination.js';
 
 /** The subset of a pino logger probekit uses; `app.log` of Fastify fits. */
 export interface Logger {
@@ -20,7 +21,8 @@ const LEVELS = ['info', 'warn', 'error', 'debug'] as const;
  * @throws InvalidOptionError when `logger` lacks one of `info`, `warn`, `error`, `debug`.
  */
 export function normalizeLogger(input: unknown): SafeLogger {
-  if (input === undefined) return guard(pino({ name: 'probekit' }));
+  // Not pino's default destination: its exit handler can hang the exit when stdout's reader is gone (see there).
+  if (input === undefined) return guard(pino({ name: 'probekit' }, stdoutDestination()));
   if (input === null || typeof input !== 'object') {
     throw new InvalidOptionError(`Expected \`logger\` to be a pino-compatible logger, got \`${String(input)}\``);
   }

@@ -6,20 +6,30 @@ export interface ShutdownParticipant {
   readonly signals: readonly NodeJS.Signals[];
   /** It wants the process to exit once every sequence has ended. */
   readonly exit: boolean;
-  readonly logger: { warn(obj: object, msg?: string): void };
+  readonly logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** Starts its sequence (or returns the one under way). */
   shutdown(trigger: string): Promise<ShutdownResult>;
 }
+
+/** How long the exit waits for writes in flight (log lines) to complete or fail; see `ProcessShutdown.exit`. */
+const SETTLE_MS = 100;
 
 /**
  * Signals are a property of the process, not of a registry: with two registries (a public and an admin app) each
  * handling SIGTERM on its own, the first to finish would call `process.exit` and cut the other's cleanup short.
  * So one coordinator per process listens once per signal, starts every registry's sequence at the same moment
  * (all readiness fails at once), and exits once, when the last sequence has ended, with the worst code.
+ *
+ * There is one shutdown per process, however it starts: a signal that comes while sequences run (started by
+ * `health.shutdown()`, or by another signal that other registries listen for) joins them, and starts the sequences
+ * of the registries listening for it that have not started. Only a signal with nothing left to start, one that
+ * every registry listening for it already got, is a second signal, which exits at once.
  */
 export class ProcessShutdown {
   private readonly members = new Set<ShutdownParticipant>();
   private readonly runs = new Map<ShutdownParticipant, { done: boolean; code: number }>();
+  /** The registries a signal has reached in the shutdown under way (cleared with `runs`). */
+  private readonly signalled = new Set<ShutdownParticipant>();
   private readonly listening = new Map<NodeJS.Signals, (signal: NodeJS.Signals) => void>();
   private exiting = false;
 
@@ -58,14 +68,25 @@ export class ProcessShutdown {
   }
 
   private onSignal(signal: NodeJS.Signals): void {
-    if (this.inProgress()) {
+    const running = this.inProgress();
+    const listeners = new Set<ShutdownParticipant>();
+    for (const p of this.members) if (p.signals.includes(signal)) listeners.add(p);
+    // A registry that left (its app closed) while its sequence runs still hears its signals.
+    for (const p of this.runs.keys()) if (p.signals.includes(signal)) listeners.add(p);
+    const fresh = [...listeners].filter((p) => !this.signalled.has(p));
+    if (running && fresh.length === 0) {
       const wantsExit = [...this.runs.keys()].some((p) => p.exit);
       for (const p of this.runs.keys()) p.logger.warn({ signal }, 'probekit: second signal during shutdown, exiting now');
       if (wantsExit) this.exit(1);
       return;
     }
-    // Every registry starts now, in the same tick: all readiness fails before any drain begins.
-    for (const p of [...this.members]) if (p.signals.includes(signal)) void p.shutdown(signal);
+    // Every registry starts now, in the same tick: all readiness fails before any drain begins. One already under
+    // way (from `health.shutdown()`) is joined: `shutdown()` returns its sequence, and this signal is not a second one.
+    for (const p of fresh) {
+      this.signalled.add(p);
+      if (this.runs.has(p)) p.logger.info({ signal }, 'probekit: signal joins the shutdown under way');
+      void p.shutdown(signal);
+    }
   }
 
   private maybeExit(): void {
@@ -78,13 +99,25 @@ export class ProcessShutdown {
     }
     if (wantsExit) this.exit(code);
     // Nobody exits (`exit: false`, tests): the wave is over and forgotten.
-    else this.runs.clear();
+    else {
+      this.runs.clear();
+      this.signalled.clear();
+    }
   }
 
+  /**
+   * Exits with `code`, after {@link SETTLE_MS}. `process.exit()` runs the `exit` handlers and nothing else: a write
+   * still in flight never completes, and an asynchronous pino destination (pino's default on stdout, so Fastify's
+   * `logger: true`) then flushes its buffer there with sonic-boom's `flushSync()`, which retries a failed write
+   * forever, EPIPE included. When stdout's reader is gone that is a hang, not an exit. Letting the event loop turn
+   * for a moment first lets the write in flight fail: pino then turns the stream into a no-op, and the exit is
+   * clean. The timer is unref'd (if nothing else is left, the process ends on its own, with `exitCode` already set).
+   */
   private exit(code: number): void {
     if (this.exiting) return;
     this.exiting = true;
-    process.exit(code);
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), SETTLE_MS).unref();
   }
 
   /** Keeps exactly one listener per signal that a member, or a sequence under way, still needs. */

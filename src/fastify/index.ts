@@ -7,7 +7,14 @@ import type { HealthOptions } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { Health } from '../health.js';
 import { guardMalformed } from '../http/attach.js';
-import { badPath, fromQueryObject, type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from '../http/contract.js';
+import {
+  badPath,
+  checkPath,
+  fromQueryObject,
+  type HttpOptions,
+  type NormalizedHttp,
+  normalizeHttpOptions,
+} from '../http/contract.js';
 import { Endpoint, type PagePart } from '../http/endpoint.js';
 import { send } from '../http/node.js';
 import type { HealthMetricsOptions } from '../metrics/options.js';
@@ -80,6 +87,20 @@ function pageHandler(endpoint: Endpoint<FastifyRequest>, part: PagePart) {
 }
 
 /**
+ * Validates the `metrics` option: `undefined` when off, else its path and the options of `healthMetrics()`.
+ * @throws InvalidOptionError for a value that is not a boolean or an object, or a malformed `metrics.path`.
+ */
+function metricsOption(value: ProbekitFastifyOptions['metrics']): { path: string; options: HealthMetricsOptions } | undefined {
+  if (value === undefined || value === false) return undefined;
+  const m = value === true ? {} : value;
+  if (m === null || typeof m !== 'object') {
+    throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${String(m)}\``);
+  }
+  const { path = '/metrics', ...options } = m;
+  return { path: checkPath('metrics.path', path, false, '/metrics'), options };
+}
+
+/**
  * The Fastify plugin: decorates `app.health`, serves GET and HEAD on `/live`, `/ready`, `/startup`
  * (and `/<probe>/<name>`), starts the checks on `onReady` and stops them on `onClose`.
  * Bad options make `app.ready()` reject with an InvalidOptionError.
@@ -105,6 +126,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
     if (!PLUGIN_OPTIONS.has(key)) throw new InvalidOptionError(`Unknown option \`${key}\``);
   }
   const http = normalizeHttpOptions<FastifyRequest>(opts);
+  const metricsRoute = metricsOption(opts.metrics);
   if (opts.health !== undefined && !(opts.health instanceof Health)) {
     throw new InvalidOptionError(
       `Expected \`health\` to be a Health created by createHealth(), got \`${showValue(opts.health)}\``,
@@ -132,11 +154,12 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
   app.decorate('health', health);
   // The shutdown sequence drains app.server itself (Fastify's close() would answer 503 to requests still arriving),
   // then closes the app after the cleanup hooks, which runs the app's own onClose hooks (pools, ...).
-  // The same paths, so that the adaptive shutdown delay tells these probes from traffic.
+  // The same paths, so that the adaptive shutdown delay tells these probes and the metrics scrapes from traffic.
   const detach = health.attach(app.server, {
     ...(opts.paths !== undefined && { paths: opts.paths }),
     ...(opts.prefix !== undefined && { prefix: opts.prefix }),
     ...(opts.statusPage !== undefined && { statusPage: opts.statusPage }),
+    ...(metricsRoute !== undefined && { metricsPath: metricsRoute.path }),
   });
   const unguard = guardMalformed(app.server, http as NormalizedHttp<unknown>);
   // The app's own close (its onClose hooks: pools, ...) is a participant of the shutdown, after the cleanup hooks.
@@ -150,20 +173,12 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       routes.get(path, options, handler);
       routes.get(`${path}/*`, options, handler);
     }
-    if (opts.metrics !== undefined && opts.metrics !== false) {
-      const m = opts.metrics === true ? {} : opts.metrics;
-      if (m === null || typeof m !== 'object') {
-        throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${String(m)}\``);
-      }
-      const { path = '/metrics', ...metricsOptions } = m;
-      if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/.test(path)) {
-        throw new InvalidOptionError(`Expected \`metrics.path\` to be a path like \`/metrics\`, got \`${String(path)}\``);
-      }
+    if (metricsRoute !== undefined) {
       // Loaded only when asked for: prom-client is an optional peer dependency.
       const { healthMetrics } = await import('../metrics/index.js');
-      const metrics = healthMetrics(health, metricsOptions);
+      const metrics = healthMetrics(health, metricsRoute.options);
       routes.addHook('onClose', async () => metrics.close());
-      routes.get(path, { logLevel, exposeHeadRoute: true }, async (_request, reply) => {
+      routes.get(metricsRoute.path, { logLevel, exposeHeadRoute: true }, async (_request, reply) => {
         const text = await metrics.text();
         return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(text);
       });

@@ -1,16 +1,22 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthCore } from '../core/health.js';
-import { type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
+import { checkPath, type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
 import { ServerTracker } from './drain.js';
 import { Endpoint } from './endpoint.js';
 import { BAD_REQUEST, handleProbe, send } from './node.js';
-import { matchProbePath, splitUrl } from './paths.js';
+import { matchProbePath, splitUrl, statusPagePart } from './paths.js';
 
 /** Options of `health.attach(server, options)`. */
 export interface AttachOptions extends HttpOptions<IncomingMessage> {
   /** Answer the probe paths on the server's `request` event, before the app (Express, ...) sees them. Default false. */
   serveProbes?: boolean;
+  /**
+   * The path this server serves Prometheus metrics at (`/metrics`), if any: a scrape there is no traffic for the
+   * adaptive shutdown delay, whatever its `User-Agent` (`Prometheus/...` is told apart on every path anyway).
+   * Default none. The Fastify plugin passes its `metrics` path itself.
+   */
+  metricsPath?: string;
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -50,9 +56,10 @@ export function attachServer(
 ): { target: ServerTracker; detach(): void } {
   assertServer(server);
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('Expected `options` to be an object');
-  const { serveProbes, ...httpOptions } = options;
+  const { serveProbes, metricsPath, ...httpOptions } = options;
   const http = normalizeHttpOptions<IncomingMessage>(httpOptions);
-  const tracker = new ServerTracker(server, (req) => isProbeRequest(http, req));
+  const metrics = metricsPath === undefined ? undefined : checkPath('metricsPath', metricsPath, false, '/metrics');
+  const tracker = new ServerTracker(server, (req) => isProbeRequest(http, metrics, req));
   if (serveProbes !== true) return { target: tracker, detach: () => tracker.detach() };
   const endpoint = new Endpoint(health, http);
   const restore = intercept(server, (req, res) => {
@@ -70,15 +77,18 @@ export function attachServer(
 }
 
 /**
- * A probe, for the adaptive shutdown delay: a probe or status page path of these options, or the kubelet's prober
- * (`User-Agent: kube-probe/...`) whatever the path. These keep coming while a pod terminates and are no traffic.
+ * Not traffic, for the adaptive shutdown delay: a request to a probe path or a status page path of these options, or
+ * to the metrics path, each by its exact path (`/healthcare/orders` beside `/health` is traffic); or, whatever the
+ * path, the kubelet's prober (`User-Agent: kube-probe/...`) or a Prometheus scrape (`Prometheus/...`). These keep
+ * coming while a pod terminates: counting them would hold the drain until `max`.
  */
-function isProbeRequest(http: NormalizedHttp<IncomingMessage>, req: IncomingMessage): boolean {
+function isProbeRequest(http: NormalizedHttp<IncomingMessage>, metricsPath: string | undefined, req: IncomingMessage): boolean {
   const ua = req.headers['user-agent'];
-  if (ua?.startsWith('kube-probe/')) return true;
+  if (ua !== undefined && (ua.startsWith('kube-probe/') || ua.startsWith('Prometheus/'))) return true;
   const path = splitUrl(req.url)[0];
-  if (http.statusPage !== undefined && path.startsWith(http.statusPage)) return true;
-  return matchProbePath(http.byPath, path) !== undefined;
+  if (path === metricsPath || statusPagePart(http.statusPage, path) !== undefined) return true;
+  // `/<probe>` and `/<probe>/<name>` only: `/ready/a/b` is no probe's path.
+  return matchProbePath(http.byPath, path)?.kind === 'probe';
 }
 
 /**

@@ -61,10 +61,19 @@ export interface ProbeQuery {
 const DEFAULT_PATHS: Record<Probe, string> = { live: '/live', ready: '/ready', startup: '/startup' };
 const PATH_RE = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
 
-function checkPath(option: string, value: unknown, allowEmpty: boolean): string {
+/**
+ * Validates a path option: a leading slash, no trailing slash, no query (`''` too when `allowEmpty`, for `prefix`).
+ * @throws InvalidOptionError naming `option`, an example and the value.
+ */
+export function checkPath(
+  option: string,
+  value: unknown,
+  allowEmpty: boolean,
+  example = option === 'prefix' ? '/health' : '/ready',
+): string {
   if (typeof value === 'string' && ((allowEmpty && value === '') || PATH_RE.test(value))) return value;
   throw new InvalidOptionError(
-    `Expected \`${option}\` to be a path like \`/${option === 'prefix' ? 'health' : 'ready'}\` (leading slash, no trailing slash, no query), got \`${JSON.stringify(value)}\``,
+    `Expected \`${option}\` to be a path like \`${example}\` (leading slash, no trailing slash, no query), got \`${JSON.stringify(value)}\``,
   );
 }
 

@@ -3,6 +3,7 @@ import type { ProbeResponse } from '../core/aggregate.js';
 import type { HealthCore } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { detailsFor, type NormalizedHttp, type ProbeQuery, respond } from './contract.js';
+import { type PagePart, statusPagePart } from './paths.js';
 import {
   pageModel,
   renderStatusPage,
@@ -21,8 +22,7 @@ function asset(headers: Readonly<Record<string, string>>, body: string): ProbeRe
 const CSS = asset(STATUS_CSS_HEADERS, STATUS_CSS);
 const JS = asset(STATUS_JS_HEADERS, STATUS_JS);
 
-/** Which part of the status page a path is, if any. */
-export type PagePart = 'page' | 'css' | 'js';
+export type { PagePart } from './paths.js';
 
 /**
  * One adapter's live parts over the stateless contract: its watch streams (at most `maxWatchers`, ended by the
@@ -51,12 +51,7 @@ export class Endpoint<Req> {
 
   /** Which status page part `path` is (decoded, no query), or `undefined`. */
   pagePart(path: string): PagePart | undefined {
-    const page = this.http.statusPage;
-    if (page === undefined || !path.startsWith(page)) return undefined;
-    if (path.length === page.length) return 'page';
-    if (path === `${page}/status.css`) return 'css';
-    if (path === `${page}/status.js`) return 'js';
-    return undefined;
+    return statusPagePart(this.http.statusPage, path);
   }
 
   /**

@@ -18,6 +18,22 @@ const PLAIN: Record<Probe, PathMatch> = {
   startup: Object.freeze({ kind: 'probe', probe: 'startup', check: undefined }),
 };
 
+/** Which part of the status page a path is, if any. */
+export type PagePart = 'page' | 'css' | 'js';
+
+/**
+ * Which part of the status page served at `page` the request path `path` (no query) is: the page itself or one of
+ * its two assets, each by its exact path (`/healthcare` is no part of a page at `/health`). `undefined` for any
+ * other path, or when there is no status page.
+ */
+export function statusPagePart(page: string | undefined, path: string): PagePart | undefined {
+  if (page === undefined || !path.startsWith(page)) return undefined;
+  if (path.length === page.length) return 'page';
+  if (path === `${page}/status.css`) return 'css';
+  if (path === `${page}/status.js`) return 'js';
+  return undefined;
+}
+
 /**
  * Splits `req.url` into path and query string (without `?`). An absolute-form target (`GET http://host/ready`,
  * which RFC 9112 section 3.2.2 says a server must accept) is reduced to its path, as Fastify's router does.

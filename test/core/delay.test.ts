@@ -73,6 +73,17 @@ t.test('a fixed delay is a timer and watches nothing', async (t) => {
   t.match(zero.out, { reason: 'fixed', waitedMs: 0 });
 });
 
+t.test('quiet: 0 drains at min, not at max, traffic or not', async (t) => {
+  const busy = await run({ min: 1500, max: 20_000, quiet: 0 }, () => true);
+  t.equal(busy.at, 1500, 'at min, although requests keep coming');
+  t.match(busy.out, { reason: 'quiet', waitedMs: 1500 });
+  t.equal(busy.watching, 0, 'the traffic listener is removed');
+  const idle = await run({ min: 700, max: 20_000, quiet: 0 }, () => false);
+  t.match(idle.out, { reason: 'quiet', waitedMs: 700, requests: 0 });
+  const none = await run({ min: 0, max: 20_000, quiet: 0 }, () => true);
+  t.match(none.out, { waitedMs: 0 }, 'min 0: at once');
+});
+
 t.test('options: numbers, the Kubernetes default, validation', async (t) => {
   t.same(normalizeDelay(undefined, true), { min: 1000, max: 10_000, quiet: 2000 });
   t.same(normalizeDelay(undefined, false), { min: 0, max: 0, quiet: 0 });

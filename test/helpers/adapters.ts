@@ -1,6 +1,6 @@
 // One registry served by each adapter in turn, on a real loopback listener: the Fastify plugin, the Express router
-// (with the server attached for the drain) and the node:http layer. Each factory returns the base URL and closes
-// everything in teardown.
+// (with the server attached for the drain, given the router's HTTP options) and the node:http layer. Each factory
+// returns the base URL and closes everything in teardown.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -37,7 +37,8 @@ export const ADAPTERS: Record<'fastify' | 'express' | 'node:http', ServeAdapter>
     const app = express();
     app.use(probekitExpress(health, http));
     const server = createServer(app);
-    health.attach(server);
+    // The same paths as the router, as the README says: the adaptive shutdown delay then tells its probes from traffic.
+    health.attach(server, http);
     health.start();
     return listen(t, server);
   },
