@@ -122,7 +122,7 @@ export function mysqlCheck(options: MysqlCheckOptions): Check {
             lease.release();
           },
         };
-  return defineCheck('mysqlCheck', options, { name: 'mysql' }, body);
+  return defineCheck('mysqlCheck', options, { name: 'mysql', dependency: true }, body);
 }
 
 function singleConnection(client: object, promiseApi: boolean, sql: string): Pick<Check, 'run'> {

@@ -90,5 +90,5 @@ export function postgresCheck(options: PostgresCheckOptions): Check {
       await abortable(query(), signal);
     };
   }
-  return defineCheck('postgresCheck', options, { name: 'postgres' }, { run });
+  return defineCheck('postgresCheck', options, { name: 'postgres', dependency: true }, { run });
 }
