@@ -78,9 +78,9 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 }
 
 /**
- * Logs one warning when a check that {@link defineCheck} marked as a dependency check counts for `live`: a restart cannot bring a
- * dependency back, and restarting every pod while it is down only adds a reconnect storm. A check built by hand is
- * not judged. Called once per registration.
+ * Logs one warning when a check that {@link defineCheck} marked as a dependency check counts for `live`: a restart
+ * cannot bring a dependency back, and restarting every pod while it is down only adds a reconnect storm. A check
+ * built by hand is not judged. Called once per registration, with the check as given and as normalized.
  */
 export function warnLiveDependency(
   logger: { warn(obj: object, msg?: string): void },

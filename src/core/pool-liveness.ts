@@ -37,6 +37,11 @@ export interface PoolLivenessParts<C> {
   close(conn: C, settled: boolean): unknown;
 }
 
+/** The type of `value`, never its content: a config object or a URL given by mistake may hold a password. */
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
 type Attempt = { ok: true } | { ok: false; error: unknown };
 
 /** Runs `fn` with a signal that aborts when `signal` does or after `ms`, whichever comes first. */
@@ -84,7 +89,7 @@ async function freshProbe<C>(parts: PoolLivenessParts<C>, signal: AbortSignal): 
     throw err;
   }
   if (!parts.isConnection(conn)) {
-    throw new InvalidOptionError(`Expected \`connect\` to return ${parts.connectionKind}, got \`${showValue(conn)}\``);
+    throw new InvalidOptionError(`Expected \`connect\` to return ${parts.connectionKind}, got \`${typeOf(conn)}\``);
   }
   const c = conn;
   let settled = false;
@@ -123,7 +128,7 @@ export function definePoolCheck<C>(
 ): Check {
   if (typeof parts.connect !== 'function') {
     throw new InvalidOptionError(
-      `${factory}(): Expected \`connect\` to be a function returning ${parts.connectionKind}, got \`${showValue(parts.connect)}\``,
+      `${factory}(): Expected \`connect\` to be a function returning ${parts.connectionKind}, got \`${typeOf(parts.connect)}\``,
     );
   }
   let poolMs = 0;

@@ -162,13 +162,13 @@ t.test("the run's own signal: aborted during the fresh attempt, the run rejects 
 
 t.test('a connect that gives no connection fails the run, naming `connect`', async (t) => {
   const { check } = make({ pool: never, connect: () => 'not a connection', timeout: 100 });
-  await t.rejects(run(check), { name: 'InvalidOptionError', message: /`connect` to return a fake connection, got `"not/ });
+  await t.rejects(run(check), { name: 'InvalidOptionError', message: /`connect` to return a fake connection, got `string`$/ });
 });
 
 t.test('invalid options', async (t) => {
   const bad: [object, unknown, RegExp][] = [
     [{}, undefined, /fakePoolCheck\(\): Expected `connect` to be a function .*got `undefined`/],
-    [{}, 'mysql://x', /Expected `connect` to be a function .*got `"mysql:\/\/x"`/],
+    [{}, 'mysql://u:secret@x', /Expected `connect` to be a function .*got `string`$/],
     [{ timeout: 2, interval: 10 }, () => {}, /Expected `timeout` to be at least 3/],
     [{ poolTimeout: 0 }, () => {}, /Expected `poolTimeout` to be an integer in 1-1799 .*got `0`/],
     [{ poolTimeout: 1800 }, () => {}, /got `1800`/],

@@ -33,7 +33,7 @@ t.test('options', async (t) => {
   const bads: [unknown, RegExp][] = [
     [null, /postgresPoolCheck\(\): Expected an options object, got `null`/],
     [{ pool }, /postgresPoolCheck\(\): Expected `connect` to be a function returning a connected pg Client.*got `undefined`/],
-    [{ pool, connect: 'postgres://u:p@h/db' }, /Expected `connect` to be a function .*got `"postgres:/],
+    [{ pool, connect: 'postgres://u:p@h/db' }, /Expected `connect` to be a function .*got `string`$/],
     [{ connect }, /postgresPoolCheck\(\): Expected `pool` to be a pg Pool or Client, got `undefined`/],
     [{ pool, connect, query: 3 }, /postgresPoolCheck\(\): Expected `query` to be a non-empty string/],
     [{ pool, connect, poolTimeout: -1 }, /postgresPoolCheck\(\): Expected `poolTimeout` to be an integer in 1-1799 .*got `-1`/],
