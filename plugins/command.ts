@@ -69,7 +69,7 @@ export function commandCheck(options: CommandCheckOptions): Check {
   return defineCheck(
     'commandCheck',
     options,
-    { name: 'command' },
+    { name: 'command', dependency: true },
     {
       run(signal) {
         if (signal.aborted) return Promise.reject(signal.reason);

@@ -148,7 +148,7 @@ export function httpCheck(options: HttpCheckOptions): Check {
   return defineCheck(
     'httpCheck',
     options,
-    { name: 'http' },
+    { name: 'http', dependency: true },
     {
       async run(signal) {
         let res: Response;

@@ -116,7 +116,7 @@ export function kafkaCheck(options: KafkaCheckOptions): Check {
   return defineCheck(
     'kafkaCheck',
     options,
-    { name: 'kafka' },
+    { name: 'kafka', dependency: true },
     {
       run(signal) {
         if (pending) {

@@ -6,6 +6,7 @@ import type {
 } from 'mysql2/promise';
 import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
+import { definePoolCheck, type PoolLivenessOptions } from '../src/core/pool-liveness.js';
 import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -23,6 +24,23 @@ export interface MysqlCheckOptions extends CheckOptions {
   /** The statement run on each check. Default `SELECT 1`. */
   query?: string;
   /** Check name. Default `mysql`. */
+  name?: string;
+}
+
+/** Options of {@link mysqlPoolCheck}. */
+export interface MysqlPoolCheckOptions extends PoolLivenessOptions {
+  /** The app's mysql2 pool (either API), or its single connection. Borrowed, never ended. */
+  pool: MysqlClient;
+  /**
+   * Opens a fresh connection, outside the pool, when the pool fails: a connected mysql2 connection or a promise of
+   * one, e.g. `() => mysql.createConnection(config)`. The check closes it after one query, whatever happens. Give
+   * it a `connectTimeout` below the check's `timeout`: an attempt still pending when the run gives up is closed
+   * when it connects, but until then it is an open socket.
+   */
+  connect: () => Connection | PromiseConnection | Promise<Connection | PromiseConnection>;
+  /** The statement run through the pool and on the fresh connection. Default `SELECT 1`. */
+  query?: string;
+  /** Check name. Default `mysql-pool`. */
   name?: string;
 }
 
@@ -85,10 +103,15 @@ function acquirer(client: Record<string, unknown>, promiseApi: boolean): (() => 
  */
 export function mysqlCheck(options: MysqlCheckOptions): Check {
   factoryOptions('mysqlCheck', options, ['pool', 'query']);
-  const client = options?.pool as unknown;
+  const run = queryRunner('mysqlCheck', options.pool, options.query);
+  return defineCheck('mysqlCheck', options, { name: 'mysql', dependency: true }, { run });
+}
+
+/** The run of a check that queries through `client` (validated here, for `factory`'s messages). */
+function queryRunner(factory: string, client: unknown, query: unknown): Check['run'] {
   if (client === null || typeof client !== 'object') {
     throw new InvalidOptionError(
-      `mysqlCheck(): Expected \`pool\` to be a mysql2 pool or connection, got \`${client === null ? 'null' : typeof client}\``,
+      `${factory}(): Expected \`pool\` to be a mysql2 pool or connection, got \`${client === null ? 'null' : typeof client}\``,
     );
   }
   const c = client as Record<string, unknown>;
@@ -96,42 +119,74 @@ export function mysqlCheck(options: MysqlCheckOptions): Check {
   const acquire = acquirer(c, promiseApi);
   if (acquire === null && typeof c.query !== 'function') {
     throw new InvalidOptionError(
-      'mysqlCheck(): Expected `pool` to be a mysql2 pool or connection (an object with `getConnection` or `query`)',
+      `${factory}(): Expected \`pool\` to be a mysql2 pool or connection (an object with \`getConnection\` or \`query\`)`,
     );
   }
-  const sql = options.query ?? 'SELECT 1';
+  const sql = query ?? 'SELECT 1';
   if (typeof sql !== 'string' || sql.trim().length === 0) {
-    throw new InvalidOptionError(`mysqlCheck(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
+    throw new InvalidOptionError(`${factory}(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
   }
-  const borrow = acquire === null ? null : borrower(acquire, (lease) => lease.release());
-  const body: Pick<Check, 'run'> =
-    borrow === null
-      ? singleConnection(client, promiseApi, sql)
-      : {
-          async run(signal) {
-            const lease = await borrow(signal);
-            try {
-              await abortable(lease.query(sql), signal);
-            } catch (err) {
-              // Timed out (or stopped): never hand this connection out again. A query error with `fatal` set
-              // means mysql2 already closed it; anything else (a SQL error) leaves a healthy connection.
-              if (signal.aborted || (err as { fatal?: unknown }).fatal === true) lease.destroy();
-              else lease.release();
-              throw err;
-            }
-            lease.release();
-          },
-        };
-  return defineCheck('mysqlCheck', options, { name: 'mysql' }, body);
+  if (acquire === null) return singleConnection(client, promiseApi, sql);
+  const borrow = borrower(acquire, (lease) => lease.release());
+  return async (signal) => {
+    const lease = await borrow(signal);
+    try {
+      await abortable(lease.query(sql), signal);
+    } catch (err) {
+      // Timed out (or stopped): never hand this connection out again. A query error with `fatal` set
+      // means mysql2 already closed it; anything else (a SQL error) leaves a healthy connection.
+      if (signal.aborted || (err as { fatal?: unknown }).fatal === true) lease.destroy();
+      else lease.release();
+      throw err;
+    }
+    lease.release();
+  };
 }
 
-function singleConnection(client: object, promiseApi: boolean, sql: string): Pick<Check, 'run'> {
+function singleConnection(client: object, promiseApi: boolean, sql: string): Check['run'] {
   const query = singleFlight(() =>
     promiseApi ? (client as PromiseConnection).query(sql) : callbackQuery(client as CallbackQueryable, sql),
   );
-  return {
-    async run(signal) {
-      await abortable(query(), signal);
-    },
+  return async (signal) => {
+    await abortable(query(), signal);
   };
+}
+
+/**
+ * Liveness for a mysql2 pool that asks whether a restart would help (`probes: ['live']` by default): each run
+ * queries through the pool, within `poolTimeout` (default half the `timeout`); when that fails or times out, it
+ * opens a fresh connection with `connect`, queries, and closes it (`end()`, or `destroy()` when it did not answer),
+ * within the rest of the `timeout`. Pool works: pass. Pool fails, fresh connection works: the pool is broken
+ * (leaked or wedged connections), the run fails and says so. Both fail: the server is down or unreachable, which
+ * a restart cannot fix, and the run passes with output `server unreachable: not a liveness matter` (keep a
+ * {@link mysqlCheck} on `/ready` for that). The pool side borrows as {@link mysqlCheck} does: at most one request
+ * for a connection is pending, given back on arrival when no run waits for it any more.
+ * @throws InvalidOptionError when `pool` or `connect` is missing or of the wrong kind, or for a bad `query`,
+ * `poolTimeout` or check option.
+ */
+export function mysqlPoolCheck(options: MysqlPoolCheckOptions): Check {
+  factoryOptions('mysqlPoolCheck', options, ['pool', 'connect', 'query', 'poolTimeout']);
+  const viaPool = queryRunner('mysqlPoolCheck', options.pool, options.query);
+  const sql = options.query ?? 'SELECT 1';
+  type Fresh = Connection | PromiseConnection;
+  const callbackApi = (conn: Fresh): conn is Connection => typeof (conn as { promise?: unknown }).promise === 'function';
+  return definePoolCheck<Fresh>('mysqlPoolCheck', options, 'mysql-pool', {
+    viaPool,
+    connect: options.connect,
+    connectionKind: 'a mysql2 connection (or a promise of one)',
+    isConnection(value): value is Fresh {
+      if (value === null || typeof value !== 'object') return false;
+      const v = value as Record<string, unknown>;
+      if (typeof v.query !== 'function' || typeof v.end !== 'function' || typeof v.destroy !== 'function') return false;
+      // Ours until it is closed: an error it emits later must not become an uncaught 'error' event.
+      if (typeof v.on === 'function') (value as Fresh).on('error', () => {});
+      return true;
+    },
+    query: (conn) => (callbackApi(conn) ? callbackQuery(conn as unknown as CallbackQueryable, sql) : conn.query(sql)),
+    close(conn, settled) {
+      if (!settled) return conn.destroy();
+      if (!callbackApi(conn)) return conn.end();
+      return new Promise((resolve) => conn.end(() => resolve(undefined)));
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import type { Client, Pool } from 'pg';
 import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
 import { InvalidOptionError } from '../src/core/errors.js';
+import { definePoolCheck, type PoolLivenessOptions } from '../src/core/pool-liveness.js';
 import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -18,6 +19,23 @@ export interface PostgresCheckOptions extends CheckOptions {
   name?: string;
 }
 
+/** Options of {@link postgresPoolCheck}. */
+export interface PostgresPoolCheckOptions extends PoolLivenessOptions {
+  /** The app's `pg` Pool (or its single Client). Borrowed, never ended. */
+  pool: Pool | Client;
+  /**
+   * Opens a fresh client, outside the pool, when the pool fails: a connected `pg` Client or a promise of one, e.g.
+   * `async () => { const c = new pg.Client(config); await c.connect(); return c; }`. The check ends it after one
+   * query, whatever happens. Give it a `connectionTimeoutMillis` below the check's `timeout`: an attempt still
+   * pending when the run gives up is ended when it connects, but until then it is an open socket.
+   */
+  connect: () => Client | Promise<Client>;
+  /** The statement run through the pool and on the fresh client. Default `SELECT 1`. */
+  query?: string;
+  /** Check name. Default `postgres-pool`. */
+  name?: string;
+}
+
 /** The error a checked-out client is released with when its run is aborted: pg-pool then closes that connection. */
 class AbortedQueryError extends Error {
   override name = 'AbortError';
@@ -29,7 +47,7 @@ function connectionUsable(err: unknown): boolean {
   return typeof severity === 'string' && severity !== 'FATAL' && severity !== 'PANIC';
 }
 
-function kind(client: unknown): 'pool' | 'client' {
+function kind(factory: string, client: unknown): 'pool' | 'client' {
   if (client !== null && typeof client === 'object') {
     const c = client as Record<string, unknown>;
     // pg's Pool keeps counters of its clients; a Client has none.
@@ -37,7 +55,7 @@ function kind(client: unknown): 'pool' | 'client' {
     if (typeof c.query === 'function') return 'client';
   }
   throw new InvalidOptionError(
-    `postgresCheck(): Expected \`pool\` to be a pg Pool or Client, got \`${client === null ? 'null' : typeof client}\``,
+    `${factory}(): Expected \`pool\` to be a pg Pool or Client, got \`${client === null ? 'null' : typeof client}\``,
   );
 }
 
@@ -57,38 +75,74 @@ function kind(client: unknown): 'pool' | 'client' {
  */
 export function postgresCheck(options: PostgresCheckOptions): Check {
   factoryOptions('postgresCheck', options, ['pool', 'query']);
-  const type = kind(options?.pool);
-  const sql = options.query ?? 'SELECT 1';
+  const run = queryRunner('postgresCheck', options.pool, options.query);
+  return defineCheck('postgresCheck', options, { name: 'postgres', dependency: true }, { run });
+}
+
+/** The run of a check that queries through `client` (validated here, for `factory`'s messages). */
+function queryRunner(factory: string, client: unknown, query: unknown): Check['run'] {
+  const type = kind(factory, client);
+  const sql = query ?? 'SELECT 1';
   if (typeof sql !== 'string' || sql.trim().length === 0) {
-    throw new InvalidOptionError(`postgresCheck(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
+    throw new InvalidOptionError(`${factory}(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
   }
-  let run: Check['run'];
-  if (type === 'pool') {
-    const pool = options.pool as Pool;
-    const borrow = borrower(
-      () => pool.connect(),
-      (client) => client.release(),
-    );
-    run = async (signal) => {
-      const client = await borrow(signal);
-      try {
-        await abortable(client.query(sql), signal);
-      } catch (err) {
-        client.release(
-          signal.aborted || !connectionUsable(err)
-            ? new AbortedQueryError('probekit: connection discarded by the health check')
-            : undefined,
-        );
-        throw err;
-      }
-      client.release();
-    };
-  } else {
-    const client = options.pool as Client;
-    const query = singleFlight(() => client.query(sql));
-    run = async (signal) => {
-      await abortable(query(), signal);
+  if (type === 'client') {
+    const once = singleFlight(() => (client as Client).query(sql));
+    return async (signal) => {
+      await abortable(once(), signal);
     };
   }
-  return defineCheck('postgresCheck', options, { name: 'postgres' }, { run });
+  const pool = client as Pool;
+  const borrow = borrower(
+    () => pool.connect(),
+    (c) => c.release(),
+  );
+  return async (signal) => {
+    const c = await borrow(signal);
+    try {
+      await abortable(c.query(sql), signal);
+    } catch (err) {
+      c.release(
+        signal.aborted || !connectionUsable(err)
+          ? new AbortedQueryError('probekit: connection discarded by the health check')
+          : undefined,
+      );
+      throw err;
+    }
+    c.release();
+  };
+}
+
+/**
+ * Liveness for a `pg` Pool that asks whether a restart would help (`probes: ['live']` by default): each run
+ * queries through the pool, within `poolTimeout` (default half the `timeout`); when that fails or times out, it
+ * opens a fresh client with `connect`, queries, and closes it (`end()`, which also drops a client whose query hangs),
+ * within the rest of the `timeout`. Pool works: pass. Pool fails, fresh client works: the pool is broken (leaked or
+ * wedged clients), the run fails and says so. Both fail: the server is down or unreachable, which a restart cannot
+ * fix, and the run passes with output `server unreachable: not a liveness matter` (keep a {@link postgresCheck} on
+ * `/ready` for that). The pool side checks out as {@link postgresCheck} does: at most one `pool.connect()` is
+ * pending, released on arrival when no run waits for it any more (or failed by the pool's `connectionTimeoutMillis`).
+ * @throws InvalidOptionError when `pool` or `connect` is missing or of the wrong kind, or for a bad `query`,
+ * `poolTimeout` or check option.
+ */
+export function postgresPoolCheck(options: PostgresPoolCheckOptions): Check {
+  factoryOptions('postgresPoolCheck', options, ['pool', 'connect', 'query', 'poolTimeout']);
+  const viaPool = queryRunner('postgresPoolCheck', options.pool, options.query);
+  const sql = options.query ?? 'SELECT 1';
+  return definePoolCheck<Client>('postgresPoolCheck', options, 'postgres-pool', {
+    viaPool,
+    connect: options.connect,
+    connectionKind: 'a connected pg Client (or a promise of one)',
+    isConnection(value): value is Client {
+      if (value === null || typeof value !== 'object') return false;
+      const v = value as Record<string, unknown>;
+      if (typeof v.query !== 'function' || typeof v.end !== 'function') return false;
+      // Ours until it is closed: an error it emits later must not become an uncaught 'error' event.
+      if (typeof v.on === 'function') (value as Client).on('error', () => {});
+      return true;
+    },
+    query: (client) => client.query(sql),
+    // pg's end() destroys the socket of a client whose query is still running, and says goodbye otherwise.
+    close: (client) => client.end(),
+  });
 }

@@ -136,7 +136,7 @@ export function redisCheck(options: RedisCheckOptions): Check {
   return defineCheck(
     'redisCheck',
     options,
-    { name: 'redis', fatal: redisFatal },
+    { name: 'redis', dependency: true, fatal: redisFatal },
     {
       async run(signal) {
         const why = notReady();

@@ -30,7 +30,7 @@ export function tcpCheck(options: TcpCheckOptions): Check {
   return defineCheck(
     'tcpCheck',
     options,
-    { name: 'tcp' },
+    { name: 'tcp', dependency: true },
     {
       run(signal) {
         // An 'abort' listener added to an already aborted signal never fires: reject before connecting.

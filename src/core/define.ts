@@ -1,6 +1,13 @@
 import { InvalidOptionError } from './errors.js';
 import type { Check, CheckOptions } from './types.js';
 
+/**
+ * The mark {@link defineCheck} puts on a dependency factory's check, holding the factory's name. `Symbol.for`, so
+ * that two copies of probekit in one process agree; non-enumerable, so that it never shows among the check's keys
+ * (and a check copied by hand is a check built by hand).
+ */
+const DEPENDENCY = Symbol.for('probekit.dependency');
+
 const OPTION_KEYS = [
   'probes',
   'critical',
@@ -35,12 +42,14 @@ export function factoryOptions<T extends object>(factory: string, options: unkno
 /**
  * Builds a check from a factory's options: copies the common check options the user set (and only those),
  * takes the user's `name` or the factory's default. Validation of the values happens at registration.
+ * `defaults.dependency` marks the check as one that tests a dependency (a database, a URL, a program): registered
+ * for `live`, it is warned about (see {@link warnLiveDependency}).
  * @throws InvalidOptionError when `options` is not an object.
  */
 export function defineCheck(
   factory: string,
   options: (CheckOptions & { name?: string }) | undefined,
-  defaults: { name: string } & CheckOptions,
+  defaults: { name: string; dependency?: boolean } & CheckOptions,
   body: Pick<Check, 'run' | 'close'>,
 ): Check {
   if (options === null || typeof options !== 'object') {
@@ -48,6 +57,7 @@ export function defineCheck(
   }
   const check: Check = { ...pick(defaults), ...pick(options), name: options.name ?? defaults.name, run: body.run };
   if (body.close) check.close = body.close;
+  if (defaults.dependency === true) Object.defineProperty(check, DEPENDENCY, { value: factory });
   return check;
 }
 
@@ -74,4 +84,30 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
       },
     );
   });
+}
+
+/**
+ * Logs one warning when a check that {@link defineCheck} marked as a dependency check counts for `live`: a restart
+ * cannot bring a dependency back, and restarting every pod while it is down only adds a reconnect storm. A check
+ * built by hand is not judged. Called once per registration, with the check as given and as normalized.
+ */
+export function warnLiveDependency(
+  logger: { warn(obj: object, msg?: string): void },
+  check: unknown,
+  normalized: { readonly name: string; readonly live: boolean },
+): void {
+  if (!normalized.live) return;
+  let factory: unknown;
+  try {
+    factory = (check as Record<symbol, unknown>)[DEPENDENCY];
+  } catch {
+    return; // A Proxy whose trap throws was built by hand.
+  }
+  if (typeof factory !== 'string') return;
+  logger.warn(
+    { check: normalized.name, factory, probes: 'live' },
+    `probekit: check ${normalized.name} (${factory}) is a dependency check on /live: a restart cannot bring a dependency back, ` +
+      'so an outage would restart every pod; keep it on /ready, and for liveness use mysqlPoolCheck / postgresPoolCheck ' +
+      '(README: What belongs in each probe)',
+  );
 }

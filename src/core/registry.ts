@@ -11,6 +11,7 @@ import {
   startupComplete,
   type View,
 } from './aggregate.js';
+import { warnLiveDependency } from './define.js';
 import { CheckPendingError, CheckTimeoutError, DuplicateCheckError, InvalidOptionError, RegistryStoppedError } from './errors.js';
 import { History } from './history.js';
 import { loggableError, type SafeLogger } from './logger.js';
@@ -102,6 +103,7 @@ export class Registry implements Reporter {
       runner: new CheckRunner(normalized, this.timers, (outcome) => this.record(entry, outcome)),
     };
     this.entries.set(normalized.name, entry);
+    warnLiveDependency(this.logger, check, normalized);
     this.rebuildMembers();
     this.events.change();
     if (this.running) entry.runner.start();

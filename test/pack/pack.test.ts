@@ -26,7 +26,7 @@ t.test('the packed tarball serves a user app through every subpath', async (t) =
   t.notOk(readdirSync(pkg).includes('test'), 'no tests in the package');
   copyFileSync(join(root, 'test/pack/user-app.mjs'), join(dir, 'app.mjs'));
   const out = JSON.parse(execFileSync(process.execPath, ['app.mjs'], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 }));
-  t.same(out.esm, Array(13).fill('function'), 'every subpath exports its factory');
+  t.same(out.esm, Array(15).fill('function'), 'every subpath exports its factory');
   t.equal(out.grpc, 'SERVING', 'probekit/grpc answers a grpc-js client');
   t.equal(out.cjs, 'function', 'require(esm) works');
   t.equal(out.invalid, true, 'errors are the exported classes');

@@ -9,8 +9,8 @@ import probekit from 'probekit/fastify';
 import { grpcHealth } from 'probekit/grpc';
 import { httpCheck } from 'probekit/http';
 import { kafkaCheck, kafkaConsumerCheck } from 'probekit/kafka';
-import { mysqlCheck } from 'probekit/mysql';
-import { postgresCheck } from 'probekit/postgres';
+import { mysqlCheck, mysqlPoolCheck } from 'probekit/mysql';
+import { postgresCheck, postgresPoolCheck } from 'probekit/postgres';
 import { redisCheck } from 'probekit/redis';
 import { tcpCheck } from 'probekit/tcp';
 
@@ -28,7 +28,9 @@ const out = {
     kafkaCheck,
     kafkaConsumerCheck,
     mysqlCheck,
+    mysqlPoolCheck,
     postgresCheck,
+    postgresPoolCheck,
     redisCheck,
     tcpCheck,
   ].map((f) => typeof f),

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { expect, test } from 'tstyche';
-import { mysqlCheck } from '../../plugins/mysql.js';
+import { mysqlCheck, mysqlPoolCheck } from '../../plugins/mysql.js';
+import { postgresPoolCheck } from '../../plugins/postgres.js';
 import { redisCheck } from '../../plugins/redis.js';
 import probekit from '../../src/fastify/index.js';
 import {
@@ -42,4 +43,11 @@ test('dependency checks take the app client and the common options', () => {
   expect(mysqlCheck).type.not.toBeCallableWith({});
   expect(redisCheck).type.not.toBeCallableWith({ client: 42 });
   expect(mysqlCheck({ pool: {} as never, interval: 10_000, critical: false })).type.toBe<Check>();
+});
+
+test('the pool checks need the pool and a connect function', () => {
+  expect(mysqlPoolCheck).type.not.toBeCallableWith({ pool: {} as never });
+  expect(postgresPoolCheck).type.not.toBeCallableWith({ pool: {} as never, connect: 'postgres://db' });
+  expect(mysqlPoolCheck({ pool: {} as never, connect: () => ({}) as never, poolTimeout: 500 })).type.toBe<Check>();
+  expect(postgresPoolCheck({ pool: {} as never, connect: async () => ({}) as never })).type.toBe<Check>();
 });
