@@ -137,7 +137,16 @@ export function poolCheckSuite<P>(t: Tap, driver: PoolDriver<P>): void {
       t.same(await poolCheck.run(signal()), { output: UNREACHABLE_OUTPUT }, 'one run: pass, with the reason');
       await t.rejects(readyCheck.run(signal()), 'the ready check fails');
       await waitFor('/ready 503', async () => (await ready(url)).status === 503, 15_000);
-      const live = await get(`${url}/live`);
+      // The app's own scheduled run of the pool check comes on its interval, not with the ready check's.
+      let live = await get(`${url}/live`);
+      await waitFor(
+        'a scheduled run of the pool check since the stop',
+        async () => {
+          live = await get(`${url}/live`);
+          return JSON.parse(live.body).checks[name]?.output === UNREACHABLE_OUTPUT;
+        },
+        15_000,
+      );
       t.equal(live.status, 200, '/live stays 200');
       t.match(JSON.parse(live.body).checks[name], { status: 'pass', output: UNREACHABLE_OUTPUT });
     } finally {
