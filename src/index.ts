@@ -10,11 +10,13 @@ export {
   InvalidOptionError,
   isProbekitError,
   ProbekitError,
+  ProbeServerError,
   RegistryStoppedError,
 } from './core/errors.js';
 export type { HealthOptions, Logger, ReportQuery } from './core/health.js';
 export { HealthCore } from './core/health.js';
 export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
+export type { OverloadOptions } from './core/overload.js';
 export { sanitizeText } from './core/sanitize.js';
 export type { ShutdownOptions, ShutdownResult } from './core/shutdown.js';
 export type { CheckSnapshot, HealthSnapshot } from './core/snapshot.js';
@@ -34,3 +36,5 @@ export { createHealth, Health } from './health.js';
 export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
 export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';
+export type { ProbeServerOptions } from './probe-server/options.js';
+export type { ProbeServer, ProbeServerAddress } from './probe-server/server.js';
