@@ -55,6 +55,7 @@ export function normalizeOverload(input: unknown): NormalizedOverload | undefine
 export class OverloadMonitor {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private timer: NodeJS.Timeout | undefined;
+  private armedAt = 0;
   private release: (() => void) | undefined;
 
   constructor(
@@ -75,20 +76,24 @@ export class OverloadMonitor {
   }
 
   private arm(): void {
+    this.armedAt = performance.now();
     this.timer = setTimeout(this.sample, WINDOW_MS);
     this.timer.unref();
   }
 
   private readonly sample = (): void => {
-    const count = this.histogram.count;
-    const p99 = count === 0 ? 0 : Math.max(0, this.histogram.percentile(99) / 1e6 - RESOLUTION_MS);
+    // When each turn of the loop takes seconds, the histogram's own timer fires once a turn and a reset leaves it
+    // with no sample at all: this timer's own lateness is then the measure (a turn that long delays it as much).
+    const late = performance.now() - this.armedAt - WINDOW_MS;
+    const p99 = this.histogram.count === 0 ? 0 : this.histogram.percentile(99) / 1e6 - RESOLUTION_MS;
     this.histogram.reset();
+    const delay = Math.max(0, p99, late);
     const max = this.cfg.maxEventLoopDelayMs;
-    const delayMs = Math.round(p99);
-    if (p99 > max && this.release === undefined) {
+    const delayMs = Math.round(delay);
+    if (delay > max && this.release === undefined) {
       this.release = this.hold(OVERLOADED);
       this.logger.warn({ delayMs, maxEventLoopDelayMs: max }, 'probekit: event loop overloaded, readiness failing');
-    } else if (p99 <= max && this.release !== undefined) {
+    } else if (delay <= max && this.release !== undefined) {
       this.release();
       this.release = undefined;
       this.logger.info({ delayMs, maxEventLoopDelayMs: max }, 'probekit: event loop no longer overloaded, readiness back');
