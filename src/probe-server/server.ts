@@ -63,7 +63,6 @@ export class ProbeServer {
     this.listening.catch(() => {});
     const { host, port, maxBlockMs, http } = cfg;
     this.worker = spawnWorker({ host, port, maxBlockMs, http, heartbeat: this.heartbeat, state: source.probeState() });
-    this.worker.unref();
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (err) => {
       this.fail(new ProbeServerError(`the probe server's thread failed: ${err.message}`));
@@ -72,6 +71,8 @@ export class ProbeServer {
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new ProbeServerError(`the probe server's thread exited with code ${code}`));
     });
+    // After the listeners: adding a 'message' listener refs the thread's port again.
+    this.worker.unref();
     source.on('change', this.publish);
     source.on('run', this.publish);
     this.tick();
