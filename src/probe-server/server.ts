@@ -36,7 +36,9 @@ function spawnWorker(workerData: WorkerInput): Worker {
 /**
  * The app's side of the probe server: starts its thread, publishes the registry's state on every change and run
  * (coalesced to one message per turn), and the heartbeat of the event loop every {@link BEAT_MS} ms. Nothing runs per
- * app request. The thread is unref'd: it never keeps the process alive.
+ * app request. The thread keeps the process alive only while it starts (so that `await listening` works in a
+ * process with nothing else to do); once it listens, or failed to, it is unref'd and never holds the process again.
+ * It is unref'd after its listeners are added: adding a 'message' listener refs a worker's port again.
  */
 export class ProbeServer {
   /**
@@ -71,8 +73,6 @@ export class ProbeServer {
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new ProbeServerError(`the probe server's thread exited with code ${code}`));
     });
-    // After the listeners: adding a 'message' listener refs the thread's port again.
-    this.worker.unref();
     source.on('change', this.publish);
     source.on('run', this.publish);
     this.tick();
@@ -116,6 +116,7 @@ export class ProbeServer {
       );
       this.settle?.resolve({ host: message.host, port: message.port });
       this.settle = undefined;
+      this.worker.unref();
       return;
     }
     const where = `${this.cfg.host}:${this.cfg.port}`;
@@ -131,5 +132,6 @@ export class ProbeServer {
     );
     this.settle?.reject(error);
     this.settle = undefined;
+    this.worker.unref();
   }
 }
