@@ -10,11 +10,13 @@ export {
   InvalidOptionError,
   isProbekitError,
   ProbekitError,
+  ProbeServerError,
   RegistryStoppedError,
 } from './core/errors.js';
 export type { HealthOptions, Logger, ReportQuery } from './core/health.js';
 export { HealthCore } from './core/health.js';
 export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
+export type { OverloadOptions } from './core/overload.js';
 export type { ClosePhase, Participant } from './core/participant.js';
 export { sanitizeText } from './core/sanitize.js';
 export type { ShutdownOptions, ShutdownResult } from './core/shutdown.js';
@@ -35,3 +37,5 @@ export { createHealth, Health } from './health.js';
 export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
 export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';
+export type { ProbeServerOptions } from './probe-server/options.js';
+export type { ProbeServer, ProbeServerAddress } from './probe-server/server.js';

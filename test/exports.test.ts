@@ -26,6 +26,7 @@ const pinned: Record<string, string[]> = {
     'Health',
     'HealthCore',
     'InvalidOptionError',
+    'ProbeServerError',
     'ProbekitError',
     'RegistryStoppedError',
     'codes',

@@ -9,9 +9,9 @@ export type HealthStatus = 'pass' | 'warn' | 'fail';
 /** Body formats. */
 export type Format = 'json' | 'health+json' | 'text';
 
-/** One registered check as the aggregation sees it. */
+/** One registered check as the aggregation sees it: its name and criticality are all a body needs of it. */
 export interface Member {
-  readonly check: NormalizedCheck;
+  readonly check: Pick<NormalizedCheck, 'name' | 'critical'>;
   readonly state: CheckState;
 }
 
@@ -21,6 +21,8 @@ export interface Gates {
   readonly holds: readonly string[];
   /** Startup has completed (latched). */
   readonly started: boolean;
+  /** Reasons liveness fails whatever the checks say (`health.markBroken(reason)`; the probe server adds `blocked`). */
+  readonly broken?: readonly string[];
 }
 
 /** What to render: a probe, its members, and the request's options. */
@@ -70,9 +72,11 @@ function checkPasses(probe: Probe, state: CheckState): boolean {
   return state.status === 'pass';
 }
 
-/** The reasons readiness is failed by the registry itself, in the order they are shown. */
+/** The reasons readiness (or liveness) is failed by the registry itself, in the order they are shown. */
 function gateReasons(view: View): string[] {
-  if (view.probe !== 'ready' || view.single) return [];
+  if (view.single) return [];
+  if (view.probe === 'live') return view.gates.broken?.map(sanitizeText) ?? [];
+  if (view.probe !== 'ready') return [];
   const reasons: string[] = [];
   if (view.gates.shuttingDown) reasons.push('shutting down');
   for (const h of view.gates.holds) reasons.push(sanitizeText(h));
@@ -197,11 +201,13 @@ export function render(view: View, format: Format, details: boolean): ProbeRespo
   const members = ordered(view);
   if (format === 'text') {
     const lines = members.map((m) => textLine(view.probe, m, details, view.excluded.has(m.check.name)));
-    if (view.gates.shuttingDown && reasons.includes('shutting down')) lines.push('[-]shutdown failed: shutting down');
+    if (view.probe === 'ready' && view.gates.shuttingDown && reasons.includes('shutting down'))
+      lines.push('[-]shutdown failed: shutting down');
     if (!view.single && view.probe === 'ready') {
       for (const h of view.gates.holds) lines.push(`[-]hold failed: ${sanitizeText(h)}`);
       if (!view.gates.started) lines.push('[-]startup failed: startup not complete');
     }
+    if (view.probe === 'live') for (const b of reasons) lines.push(`[-]broken failed: ${b}`);
     lines.push(`${view.probe} check ${status === 'fail' ? 'failed' : 'passed'}`);
     return { statusCode, status, headers: TEXT_HEADERS, body: `${lines.join('\n')}\n` };
   }

@@ -10,6 +10,7 @@ export const codes = {
   CHECK_FAILED: 'PROBEKIT_ERR_CHECK_FAILED',
   STOPPED: 'PROBEKIT_ERR_REGISTRY_STOPPED',
   SHUTDOWN_TIMEOUT: 'PROBEKIT_ERR_SHUTDOWN_TIMEOUT',
+  PROBE_SERVER_FAILED: 'PROBEKIT_ERR_PROBE_SERVER_FAILED',
 } as const;
 
 /** Code of a {@link ProbekitError}. */
@@ -75,6 +76,20 @@ export class RegistryStoppedError extends ProbekitError {
   override name = 'RegistryStoppedError';
   constructor(what: string) {
     super(codes.STOPPED, `Cannot ${what}: the health registry has been stopped`);
+  }
+}
+
+/**
+ * The probe server (`probeServer` option) could not listen (`EADDRINUSE`, `EACCES`, ...) or its thread failed.
+ * The app itself keeps running; the error is logged and `health.probeServer.listening` rejects with it.
+ */
+export class ProbeServerError extends ProbekitError {
+  override name = 'ProbeServerError';
+  /** The system error code when there is one (`EADDRINUSE`), else undefined. */
+  readonly syscallCode: string | undefined;
+  constructor(message: string, syscallCode?: string, options?: ErrorOptions) {
+    super(codes.PROBE_SERVER_FAILED, message, options);
+    this.syscallCode = syscallCode;
   }
 }
 

@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
+import { normalizeProbeServer, type ProbeServerOptions } from '../probe-server/options.js';
+import { ProbeServer } from '../probe-server/server.js';
 import type { HealthStatus, ProbeResponse } from './aggregate.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
 import { type Logger, normalizeLogger } from './logger.js';
 import { normalizeDefaults, normalizeTimers } from './options.js';
+import { normalizeOverload, OverloadMonitor, type OverloadOptions } from './overload.js';
 import { type Participant, validParticipant } from './participant.js';
+import type { ProbeState } from './probe-state.js';
 import { Registry, type ReportQuery } from './registry.js';
 import { describeError } from './sanitize.js';
 import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
@@ -31,10 +35,28 @@ export interface HealthOptions {
   shutdown?: ShutdownOptions | false;
   /** How many past run results each check keeps for `snapshot()` and the status page (0 to 1000). Default 60. */
   historySize?: number;
+  /**
+   * Answer the probes from a server of their own, in a worker thread, on another port: they keep answering in well
+   * under a millisecond however busy the app's event loop is, and `/live` fails (`blocked`) only when that loop has
+   * not turned for `maxBlockMs` (see {@link ProbeServerOptions}). Default off.
+   */
+  probeServer?: ProbeServerOptions;
+  /** Fail readiness (`overloaded`) while the event loop lags (see {@link OverloadOptions}). Default off. */
+  overload?: OverloadOptions | false;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
-const KNOWN_OPTIONS = new Set(['checks', 'defaults', 'logger', 'timers', 'closeTimeout', 'shutdown', 'historySize']);
+const KNOWN_OPTIONS = new Set([
+  'checks',
+  'defaults',
+  'logger',
+  'timers',
+  'closeTimeout',
+  'shutdown',
+  'historySize',
+  'probeServer',
+  'overload',
+]);
 
 /**
  * The health registry without any HTTP: checks and their answers ({@link Registry}), plus the process lifecycle
@@ -50,6 +72,9 @@ export class HealthCore extends EventEmitter {
   private readonly registry: Registry;
   private readonly lifecycle: Lifecycle;
   private hooks = 0;
+  private readonly overload: OverloadMonitor | undefined;
+  /** The probe server (`probeServer` option): `listening` resolves with its address. Undefined when off. */
+  readonly probeServer: ProbeServer | undefined;
 
   constructor(options: HealthOptions = {}) {
     super();
@@ -72,6 +97,8 @@ export class HealthCore extends EventEmitter {
       throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${showValue(historySize)}\``);
     }
     const shutdown = normalizeShutdown(options.shutdown);
+    const probeServer = normalizeProbeServer(options.probeServer);
+    const overload = normalizeOverload(options.overload);
     this.logger = normalizeLogger(options.logger);
     this.registry = new Registry(
       this.logger,
@@ -110,6 +137,13 @@ export class HealthCore extends EventEmitter {
       throw new InvalidOptionError('Expected `checks` to be an array of checks');
     }
     for (const c of options.checks ?? []) this.register(c);
+    this.overload = overload && new OverloadMonitor(overload, (reason) => this.hold(reason), this.logger);
+    this.probeServer = probeServer && new ProbeServer(this, probeServer, this.logger);
+    // Both keep answering through the drain (the kubelet probes a terminating pod); they stop with the check timers.
+    const monitor = this.overload;
+    if (monitor) this.lifecycle.add({ name: 'overload monitor', phase: 'schedule', close: () => monitor.close() });
+    const server = this.probeServer;
+    if (server) this.lifecycle.add({ name: 'probe server', phase: 'schedule', close: () => server.close() });
   }
 
   /**
@@ -136,6 +170,17 @@ export class HealthCore extends EventEmitter {
    */
   hold(reason: string): () => void {
     return this.registry.hold(reason);
+  }
+
+  /**
+   * Liveness answers 503 with `reason` from now on, on every server and the gRPC `liveness` service: for a state the
+   * app knows cannot heal, so that the kubelet restarts it. Logged once; a later call changes nothing.
+   * @throws InvalidOptionError for a reason that is not a non-empty string.
+   */
+  markBroken(reason: string): void {
+    if (this.registry.markBroken(reason)) {
+      this.logger.error({ reason }, `probekit: marked broken, liveness failing: ${reason}`);
+    }
   }
 
   /** Starts every check's schedule (first runs at once) and the signal handling. Idempotent. */
@@ -258,6 +303,11 @@ export class HealthCore extends EventEmitter {
    */
   evaluate(probe: Probe, checks?: readonly string[]): HealthStatus {
     return this.registry.evaluate(probe, checks);
+  }
+
+  /** @internal The state answers are rendered from, as plain data (what the probe server's thread renders). */
+  probeState(): ProbeState {
+    return this.registry.probeState();
   }
 
   /** A copy of the whole registry's state. */

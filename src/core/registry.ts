@@ -16,6 +16,7 @@ import { CheckPendingError, CheckTimeoutError, DuplicateCheckError, InvalidOptio
 import { History } from './history.js';
 import { loggableError, type SafeLogger } from './logger.js';
 import { type NormalizedCheck, normalizeCheck } from './options.js';
+import type { ProbeState } from './probe-state.js';
 import { CheckRunner } from './scheduler.js';
 import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
 import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
@@ -77,6 +78,7 @@ export class Registry implements Reporter {
   private stopped = false;
   private latched = false;
   private shuttingDown = false;
+  private broken: readonly string[] | undefined;
   /** Bumped on every change; a cached response is valid while its version matches. */
   private version = 0;
   private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
@@ -161,6 +163,33 @@ export class Registry implements Reporter {
     this.changed();
   }
 
+  /**
+   * Liveness answers 503 with `reason` from now on. Only the first reason is kept.
+   * @returns false when the registry was already marked broken.
+   * @throws InvalidOptionError for a reason that is not a non-empty string.
+   */
+  markBroken(reason: string): boolean {
+    if (typeof reason !== 'string' || reason.length === 0) {
+      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${String(reason)}\``);
+    }
+    if (this.broken !== undefined) return false;
+    this.broken = Object.freeze([reason]);
+    this.changed();
+    return true;
+  }
+
+  /** The state the answers are rendered from, as plain data another thread can render ({@link ProbeState}). */
+  probeState(): ProbeState {
+    const members = {} as Record<Probe, Member[]>;
+    for (const p of PROBES) {
+      members[p] = this.members[p].map(({ check, state }) => ({
+        check: { name: check.name, critical: check.critical },
+        state: state.lastError === null ? state : { ...state, lastError: null },
+      }));
+    }
+    return { members, gates: this.gates() };
+  }
+
   report(probe: Probe, query?: ReportQuery): ProbeResponse {
     const format = query?.format ?? 'json';
     const details = query?.details === true;
@@ -209,7 +238,8 @@ export class Registry implements Reporter {
   }
 
   private gates(): Gates {
-    return { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
+    const gates = { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
+    return this.broken === undefined ? gates : { ...gates, broken: this.broken };
   }
 
   private view(probe: Probe, members: readonly Member[], excluded: ReadonlySet<string> | undefined, single: boolean): View {

@@ -105,7 +105,16 @@ function metricsOption(value: ProbekitFastifyOptions['metrics']): { path: string
  * (and `/<probe>/<name>`), starts the checks on `onReady` and stops them on `onClose`.
  * Bad options make `app.ready()` reject with an InvalidOptionError.
  */
-const REGISTRY_OPTIONS = ['checks', 'defaults', 'timers', 'closeTimeout', 'shutdown', 'logger'] as const;
+const REGISTRY_OPTIONS = [
+  'checks',
+  'defaults',
+  'timers',
+  'closeTimeout',
+  'shutdown',
+  'logger',
+  'probeServer',
+  'overload',
+] as const;
 /** Every key the plugin reads, plus the ones Fastify's `register()` itself takes; anything else is a typo. */
 const PLUGIN_OPTIONS = new Set<string>([
   ...REGISTRY_OPTIONS,
@@ -148,6 +157,8 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       ...(opts.timers !== undefined && { timers: opts.timers }),
       ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
       ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
+      ...(opts.probeServer !== undefined && { probeServer: opts.probeServer }),
+      ...(opts.overload !== undefined && { overload: opts.overload }),
       logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
     });
 
