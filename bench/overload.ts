@@ -32,8 +32,7 @@ const VARIANTS: readonly Variant[] = [
   },
   { id: 'terminus', label: '@godaddy/terminus, /live on node:http', kind: 'terminus' },
   { id: 'under-pressure', label: '@fastify/under-pressure status route /live', kind: 'under-pressure' },
-  // Not a devDependency: adding it needs an `npm install`, and then a `lightship` kind in bench/servers/busy.ts.
-  { id: 'lightship', label: 'lightship (its own server, same thread)', kind: 'lightship', skip: 'lightship is not installed' },
+  { id: 'lightship', label: 'lightship, /live on its own server (same thread)', kind: 'lightship', probeServer: true },
 ];
 
 function arg(name: string, fallback: number): number {

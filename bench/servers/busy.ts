@@ -4,14 +4,16 @@
 //   probekit-worker   the same app with `probeServer` on `--probe-port` (a worker thread answers)
 //   terminus          @godaddy/terminus on node:http, `healthChecks: { '/live': fn }`
 //   under-pressure    @fastify/under-pressure's status route on /live (no thresholds set)
+//   lightship         lightship's own server on `--probe-port` (/live), in the app's thread
 import { createServer } from 'node:http';
 import underPressure from '@fastify/under-pressure';
 import { createTerminus } from '@godaddy/terminus';
+import { createLightship } from 'lightship';
 import Fastify from 'fastify';
 import probekit from 'probekit/fastify';
 import { HOST, nodeLifecycle, serve } from './common.js';
 
-const KINDS = ['probekit', 'probekit-worker', 'terminus', 'under-pressure'] as const;
+const KINDS = ['probekit', 'probekit-worker', 'terminus', 'under-pressure', 'lightship'] as const;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,6 +44,24 @@ if (kind === 'terminus') {
   });
   createTerminus(server, { healthChecks: { '/live': async () => ({}) }, signals: ['SIGUSR2'] });
   await serve(nodeLifecycle(server, port));
+} else if (kind === 'lightship') {
+  const server = createServer((req, res) => {
+    if (req.url === '/work') res.end(spin());
+    else res.writeHead(404).end();
+  });
+  // Its own server on its own port, as lightship is meant to run, but in the app's thread.
+  const lightship = await createLightship({ port: probePort, detectKubernetes: false, signals: [] });
+  const lifecycle = nodeLifecycle(server, port);
+  await serve({
+    listen: async () => {
+      await lifecycle.listen();
+      lightship.signalReady();
+    },
+    close: async () => {
+      await lightship.shutdown();
+      await lifecycle.close();
+    },
+  });
 } else {
   const app = Fastify({ logger: false });
   if (kind === 'under-pressure') {
