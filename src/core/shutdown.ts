@@ -157,6 +157,14 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
   const limit = () => Math.max(1, Math.min(cfg.hookTimeout, cfg.timeout - since()));
 
   host.markShuttingDown();
+  // Each target tells its clients at once (Connection: close, GOAWAY); one that throws keeps no other from it.
+  for (const target of host.targets()) {
+    try {
+      target.announce?.();
+    } catch (err) {
+      logger.error({ error: safe(() => String(err), 'unprintable') }, 'probekit: a drain target failed to announce the shutdown');
+    }
+  }
   logger.info({ trigger, delay: cfg.delay, timeoutMs: cfg.timeout }, 'probekit: shutdown started, readiness failing');
   let failed = false;
   try {
