@@ -1,4 +1,4 @@
-// An app for the shutdown tests, on Fastify or Express (FRAMEWORK), with cleanup hooks that behave as told by env.
+// An app for the shutdown tests, on Fastify, Express or plain node:http (FRAMEWORK: fastify, express, node), with cleanup hooks that behave as told by env.
 import { createServer } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
@@ -25,7 +25,17 @@ function hooks(health: ReturnType<typeof createHealth>) {
   health.onShutdown(() => health.logger.info({ hook: 'last' }, 'hook last ran'), 'last-registered');
 }
 
-if (env.FRAMEWORK === 'express') {
+if (env.FRAMEWORK === 'node') {
+  const health = createHealth({ checks, shutdown });
+  const body = JSON.stringify({ hello: 'world' });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  health.attach(server, { serveProbes: true });
+  hooks(health);
+  health.start();
+  server.listen(port, '127.0.0.1');
+} else if (env.FRAMEWORK === 'express') {
   const health = createHealth({ checks, shutdown });
   const app = express();
   app.get('/', (_req, res) => {
