@@ -73,7 +73,8 @@ function intercept(server: Server, first: (req: IncomingMessage, res: ServerResp
 
 /**
  * Follows `server` for the drain and, with `serveProbes`, puts the probe answers in front of its request handlers.
- * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
+ * @throws InvalidOptionError for something that is not a server, bad HTTP options, a bad `keepAliveTimeout`, or
+ *   `serveProbes` on an HTTP/2 server without the compatibility API.
  */
 export function attachServer(
   health: HealthCore,
@@ -84,6 +85,11 @@ export function attachServer(
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('Expected `options` to be an object');
   const { serveProbes, keepAliveTimeout, ...httpOptions } = options;
   const http = normalizeHttpOptions<IncomingMessage>(httpOptions);
+  if (serveProbes === true && isHttp2Server(server) && server.listenerCount('request') === 0) {
+    throw new InvalidOptionError(
+      "`serveProbes` on an HTTP/2 server needs its compatibility API (a 'request' handler); with the stream API alone, answer the probes in the app",
+    );
+  }
   if (keepAliveTimeout !== undefined) applyKeepAlive(server, keepAliveTimeout);
   const isProbe = (req: ProbeLike) => isProbeRequest(http, req);
   // An HTTP/2 server's compatibility API hands the same request handlers a req and res that the probe answers use

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
 import type { DrainTarget, OpenWork } from '../core/drain-target.js';
-import type { ProbeLike } from './drain.js';
+import { markClose, type ProbeLike } from './drain.js';
 
 /** A `node:http2` server, plain or TLS. */
 export type AnyHttp2Server = Http2Server | Http2SecureServer;
@@ -35,10 +35,7 @@ export class Http2Tracker implements DrainTarget {
   };
   /** An HTTP/1 request of an `allowHTTP1` server, after the signal: its connection closes after the answer. */
   private readonly onHttp1Request = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.httpVersionMajor === 1 && !res.headersSent) {
-      res.setHeader('connection', 'close');
-      res.shouldKeepAlive = false;
-    }
+    if (req.httpVersionMajor === 1) markClose(res);
   };
 
   /** @param isProbe Tells probe streams from traffic, for {@link watchTraffic}. */

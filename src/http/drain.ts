@@ -28,7 +28,8 @@ function currentResponse(socket: Socket): ServerResponse | undefined {
 /** What a tracker needs to tell a probe from traffic: an HTTP/1 request, or an HTTP/2 stream's path and headers. */
 export type ProbeLike = Pick<IncomingMessage, 'url' | 'headers'>;
 
-function markClose(res: ServerResponse): void {
+/** Makes `res` (not sent yet) the last answer of its connection: `Connection: close`, then the socket ends. */
+export function markClose(res: ServerResponse): void {
   if (!res.headersSent) {
     // Node then ends the socket right after this response instead of keeping it alive.
     res.setHeader('connection', 'close');

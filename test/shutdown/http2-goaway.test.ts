@@ -129,3 +129,14 @@ t.test('an idle session opened during the delay is closed by the drain', async (
   t.same({ code: r.code, timedOut: r.timedOut }, { code: 0, timedOut: false });
   await until('the idle session gets a GOAWAY', () => late.goaways.length > 0);
 });
+
+t.test('serveProbes on an HTTP/2 server with the stream API alone is refused, the server left as it was', async (t) => {
+  const server = createServer();
+  server.on('stream', (stream) => stream.respond({ ':status': 204 }, { endStream: true }));
+  t.throws(() => createHealth({ shutdown: false, logger: recordingLogger() }).attach(server, { serveProbes: true }), {
+    name: 'InvalidOptionError',
+    message: /`serveProbes` on an HTTP\/2 server needs its compatibility API/,
+  });
+  t.equal(server.listenerCount('request'), 0);
+  t.equal(server.listenerCount('session'), 0);
+});
