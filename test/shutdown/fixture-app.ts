@@ -1,5 +1,6 @@
-// An app for the shutdown tests, on Fastify, Express or plain node:http (FRAMEWORK: fastify, express, node), with cleanup hooks that behave as told by env.
-import { createServer } from 'node:http';
+// An app for the shutdown tests, on Fastify, Express or plain node:http (FRAMEWORK: fastify, express, node), with
+// cleanup hooks that behave as told by env. It logs how many connections are still open when the drain begins.
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import probekit from '../../src/fastify/index.js';
@@ -13,6 +14,21 @@ const shutdown = {
 };
 const checks = [{ name: 'ok', run: async () => {}, interval: 1000 }];
 const port = Number(env.PORT);
+
+/** Added before the server is attached, so that its drain runs first and sees the connections left by the delay. */
+function countAtDrain(health: ReturnType<typeof createHealth>, server: Server) {
+  health.addDrainTarget({
+    drain: () =>
+      new Promise<void>((resolve) => {
+        server.getConnections((_err, openAtDrain) => {
+          health.logger.info({ openAtDrain }, 'fixture: connections open when the drain began');
+          resolve();
+        });
+      }),
+    destroy: () => {},
+    openWork: () => ({ requests: [], connections: 0 }),
+  });
+}
 
 function hooks(health: ReturnType<typeof createHealth>) {
   health.onShutdown(() => health.logger.info({ hook: 'first' }, 'hook first ran'), 'first-registered');
@@ -31,6 +47,7 @@ if (env.FRAMEWORK === 'node') {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
+  countAtDrain(health, server);
   health.attach(server, { serveProbes: true });
   hooks(health);
   health.start();
@@ -45,13 +62,16 @@ if (env.FRAMEWORK === 'node') {
     setTimeout(() => res.json({ slow: true }), Number(req.query.ms ?? 2000));
   });
   const server = createServer(app);
+  countAtDrain(health, server);
   health.attach(server, { serveProbes: true });
   hooks(health);
   health.start();
   server.listen(port, '127.0.0.1');
 } else {
   const app = Fastify({ logger: { level: 'info' } });
-  await app.register(probekit, { checks, shutdown });
+  const health = createHealth({ checks, shutdown, logger: app.log.child({ plugin: 'probekit' }) });
+  countAtDrain(health, app.server);
+  await app.register(probekit, { health });
   app.get('/', async () => ({ hello: 'world' }));
   app.get('/slow', async (req) => {
     await new Promise((r) => setTimeout(r, Number((req.query as { ms?: string }).ms ?? 2000)));

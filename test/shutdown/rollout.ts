@@ -30,6 +30,10 @@ interface Rollout {
   drainMs: number | undefined;
   /** Ms from SIGTERM to the end of the drain (every connection closed). */
   drainedMs: number | undefined;
+  /** Ms from SIGTERM to the sequence's last log line. */
+  completeMs: number | undefined;
+  /** Connections still open when the drain began (idle ones are closed then: the one remaining race). */
+  openAtDrain: unknown;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,6 +100,8 @@ export async function rollingRestarts(t: Test, o: RolloutOptions): Promise<void>
         downMs: downAt - signalledAt,
         drainMs: logged('probekit: shutdown delay over, draining connections'),
         drainedMs: logged('probekit: connections drained'),
+        completeMs: logged('probekit: shutdown complete, exit code 0'),
+        openAtDrain: old.lines.find((l) => l.msg === 'fixture: connections open when the drain began')?.openAtDrain,
       });
       const next = await spare;
       slots[name] = next;
@@ -119,11 +125,11 @@ export async function rollingRestarts(t: Test, o: RolloutOptions): Promise<void>
     sent += w.sent;
     const errors = w.failed.map((f) => `${f.at - from} ms: ${f.error ?? `HTTP ${f.status}`}`);
     t.comment(
-      `rollout ${i + 1}: ${w.failed.length} failed of ${w.sent}; DOWN after ${r.downMs} ms, drain at ${String(r.drainMs)} ms, drained at ${String(r.drainedMs)} ms, exit ${String(r.code)} after ${r.exitedAt - r.signalledAt} ms${errors.length > 0 ? `; ${errors.join(' | ')}` : ''}`,
+      `rollout ${i + 1}: ${w.failed.length} failed of ${w.sent}; DOWN after ${r.downMs} ms, drain at ${String(r.drainMs)} ms, ${String(r.openAtDrain)} connections open then, drained at ${String(r.drainedMs)} ms, complete at ${String(r.completeMs)} ms, exit ${String(r.code)} after ${r.exitedAt - r.signalledAt} ms${errors.length > 0 ? `; ${errors.join(' | ')}` : ''}`,
     );
     // Not a speed assert: the load must have kept going through the shutdown for the rollout to test anything.
     const during = window(load, from, r.exitedAt - load.startedAt).sent;
-    t.ok(during >= 300, `rollout ${i + 1}: requests kept coming from SIGTERM to exit (${during})`);
+    t.ok(during >= 100, `rollout ${i + 1}: requests kept coming from SIGTERM to exit (${during})`);
     t.equal(r.code, 0, `rollout ${i + 1}: the instance exited 0`);
     t.ok(r.exitedAt - r.signalledAt < o.timeout, `rollout ${i + 1}: it exited before shutdown.timeout (${o.timeout} ms)`);
   });
