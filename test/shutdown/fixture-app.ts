@@ -1,8 +1,10 @@
 // An app for the shutdown tests, on Fastify, Express or plain node:http (FRAMEWORK: fastify, express, node), with
-// cleanup hooks that behave as told by env. It logs how many connections are still open when the drain begins.
+// cleanup hooks that behave as told by env. Express serves the probes below the app (attach with serveProbes), or
+// with EXPRESS_ROUTER=1 through the probekit router, the server attached for the drain only. It logs how many connections are still open when the drain begins.
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
+import { probekitExpress } from '../../src/express/index.js';
 import probekit from '../../src/fastify/index.js';
 import { createHealth } from '../../src/health.js';
 
@@ -55,6 +57,7 @@ if (env.FRAMEWORK === 'node') {
 } else if (env.FRAMEWORK === 'express') {
   const health = createHealth({ checks, shutdown });
   const app = express();
+  if (env.EXPRESS_ROUTER === '1') app.use(probekitExpress(health));
   app.get('/', (_req, res) => {
     res.json({ hello: 'world' });
   });
@@ -63,7 +66,7 @@ if (env.FRAMEWORK === 'node') {
   });
   const server = createServer(app);
   countAtDrain(health, server);
-  health.attach(server, { serveProbes: true });
+  health.attach(server, { serveProbes: env.EXPRESS_ROUTER !== '1' });
   hooks(health);
   health.start();
   server.listen(port, '127.0.0.1');

@@ -40,7 +40,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `rollouts` rolling restarts under load; asserts no request failed and each instance exited 0 in time. */
 export async function rollingRestarts(t: Test, o: RolloutOptions): Promise<void> {
-  const env = { FRAMEWORK: o.framework, SHUTDOWN_DELAY: String(o.delay), SHUTDOWN_TIMEOUT: String(o.timeout), LOG_LEVEL: 'info' };
+  const env = {
+    FRAMEWORK: o.framework,
+    // Express with the probekit router, the server attached for the drain (node:http covers serveProbes).
+    EXPRESS_ROUTER: '1',
+    SHUTDOWN_DELAY: String(o.delay),
+    SHUTDOWN_TIMEOUT: String(o.timeout),
+    LOG_LEVEL: 'info',
+  };
   const apps: App[] = [];
   t.teardown(() => {
     for (const a of apps) a.kill();
