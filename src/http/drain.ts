@@ -120,6 +120,15 @@ export class ServerTracker implements DrainTarget {
   drain(): Promise<void> {
     if (this.closed) return this.closed;
     this.announce();
+    // A full turn of the event loop (one poll phase) before anything closes: a request already in a socket's receive
+    // buffer when the drain came due (the app was busy) is read first, so its connection is busy and gets its answer
+    // with `Connection: close`; closed as idle, it would have been reset with the request unanswered.
+    this.closed = new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))).then(() => this.close());
+    return this.closed;
+  }
+
+  /** Stops accepting, closes the idle connections and the busy ones after their answer; resolves when none is left. */
+  private close(): Promise<void> {
     for (const socket of this.sockets) {
       const res = currentResponse(socket);
       // Its headers went out with keep-alive: once it finishes the socket is idle, and idle sockets are closed.
@@ -136,8 +145,7 @@ export class ServerTracker implements DrainTarget {
       if (this.sockets.size === 0) resolve();
       else this.idleWaiters.push(resolve);
     });
-    this.closed = Promise.all([serverClosed, socketsClosed]).then(() => undefined);
-    return this.closed;
+    return Promise.all([serverClosed, socketsClosed]).then(() => undefined);
   }
 
   /** What is still open, for the log of a cut-short drain. */
