@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
 import { HealthCore, type HealthOptions } from './core/health.js';
 import { type AttachOptions, attachServer } from './http/attach.js';
 
@@ -8,13 +9,15 @@ import { type AttachOptions, attachServer } from './http/attach.js';
  */
 export class Health extends HealthCore {
   /**
-   * Wires a node:http(s) server into the shutdown sequence (step 3, the drain), including the connections it
-   * already has. With `serveProbes: true` it also answers the probe paths itself, before any framework: attach after
-   * the app's request handler is set (`http.createServer(app)`), so that the handler can be wrapped.
+   * Wires a node:http(s) or node:http2 server into the shutdown sequence, including the connections it already has
+   * (for node:http2, the sessions opened from now on). At the signal every HTTP/1.x answer says `Connection: close`
+   * and each HTTP/2 session gets a GOAWAY; after the delay the server drains. With `serveProbes: true` it also
+   * answers the probe paths itself, before any framework: attach after the app's request handler is set
+   * (`http.createServer(app)`), so that the handler can be wrapped. `keepAliveTimeout` sets the server's.
    * Returns a function that undoes it.
-   * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
+   * @throws InvalidOptionError for something that is not a server, bad HTTP options or a bad `keepAliveTimeout`.
    */
-  attach(server: Server, options: AttachOptions = {}): () => void {
+  attach(server: Server | Http2Server | Http2SecureServer, options: AttachOptions = {}): () => void {
     const { target, detach } = attachServer(this, server, options);
     const remove = this.addDrainTarget(target, 'http server');
     return () => {

@@ -13,6 +13,12 @@ export interface OpenWork {
  */
 export interface DrainTarget {
   /**
+   * Optional: called once at the shutdown signal, before the delay (readiness already fails). A server uses it to
+   * tell its clients to go elsewhere while it still serves them: every HTTP/1.x answer says `Connection: close`, an
+   * HTTP/2 session gets a GOAWAY. It must not throw away work in flight.
+   */
+  announce?(): void;
+  /**
    * Called once the shutdown delay is over: stop taking new work, let what is in flight finish, and resolve when
    * nothing is left. It may be called more than once and must return the same promise then.
    */

@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { DrainTarget } from '../core/drain-target.js';
 import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthCore } from '../core/health.js';
 import { checkPath, type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
-import { ServerTracker } from './drain.js';
+import { type ProbeLike, ServerTracker } from './drain.js';
+import { type AnyHttp2Server, Http2Tracker, isHttp2Server } from './drain-h2.js';
 import { Endpoint } from './endpoint.js';
 import { BAD_REQUEST, handleProbe, send } from './node.js';
 import { matchProbePath, splitUrl, statusPagePart } from './paths.js';
@@ -17,13 +19,43 @@ export interface AttachOptions extends HttpOptions<IncomingMessage> {
    * Default none. The Fastify plugin passes its `metrics` path itself.
    */
   metricsPath?: string;
+  /**
+   * Sets the server's `keepAliveTimeout` (ms; Node's default is 5000), and its `headersTimeout` to 1 s above it unless
+   * it is higher already. Behind a load balancer that reuses its connections to the app, it must be above the
+   * balancer's idle timeout (AWS ALB: 60 s, so 65000; GCP HTTP(S) load balancers: 600 s, so 620000), else the server
+   * closes a connection the balancer is about to send on, and the client gets a 502. node:http(s) servers only
+   * (Fastify: set it on `Fastify({ keepAliveTimeout })`). Default: the server's own.
+   */
+  keepAliveTimeout?: number;
+}
+
+/** The largest delay a Node timer takes. */
+const MAX_MS = 2_147_483_647;
+
+/** Sets `keepAliveTimeout`, with a headers timeout above it (Node's advice; an older Node cut keep-alive sockets). */
+function applyKeepAlive(server: Server | AnyHttp2Server, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_MS) {
+    throw new InvalidOptionError(
+      `Expected \`keepAliveTimeout\` to be a positive integer (ms) <= ${MAX_MS}, got \`${showValue(value)}\``,
+    );
+  }
+  if (isHttp2Server(server)) {
+    throw new InvalidOptionError(
+      '`keepAliveTimeout` applies to node:http(s) servers; an HTTP/2 server has no keep-alive timeout (see `server.setTimeout()`)',
+    );
+  }
+  // Setting the timeouts is what the caller asked for: the one write to its server.
+  server.keepAliveTimeout = value;
+  if (!(server.headersTimeout > value)) server.headersTimeout = Math.min(value + 1000, MAX_MS);
 }
 
 type Listener = (...args: unknown[]) => void;
 
 function assertServer(server: unknown): asserts server is Server {
   if (server === null || typeof server !== 'object' || typeof (server as Server).listeners !== 'function') {
-    throw new InvalidOptionError(`Expected \`server\` to be a node:http or node:https server, got \`${showValue(server)}\``);
+    throw new InvalidOptionError(
+      `Expected \`server\` to be a node:http, node:https or node:http2 server, got \`${showValue(server)}\``,
+    );
   }
 }
 
@@ -47,22 +79,32 @@ function intercept(server: Server, first: (req: IncomingMessage, res: ServerResp
 
 /**
  * Follows `server` for the drain and, with `serveProbes`, puts the probe answers in front of its request handlers.
- * @throws InvalidOptionError for something that is not a server, or bad HTTP options.
+ * @throws InvalidOptionError for something that is not a server, bad HTTP options, a bad `keepAliveTimeout`, or
+ *   `serveProbes` on an HTTP/2 server without the compatibility API.
  */
 export function attachServer(
   health: HealthCore,
-  server: Server,
+  server: Server | AnyHttp2Server,
   options: AttachOptions,
-): { target: ServerTracker; detach(): void } {
+): { target: DrainTarget; detach(): void } {
   assertServer(server);
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('Expected `options` to be an object');
-  const { serveProbes, metricsPath, ...httpOptions } = options;
+  const { serveProbes, metricsPath, keepAliveTimeout, ...httpOptions } = options;
   const http = normalizeHttpOptions<IncomingMessage>(httpOptions);
   const metrics = metricsPath === undefined ? undefined : checkPath('metricsPath', metricsPath, false, '/metrics');
-  const tracker = new ServerTracker(server, (req) => isProbeRequest(http, metrics, req));
+  if (serveProbes === true && isHttp2Server(server) && server.listenerCount('request') === 0) {
+    throw new InvalidOptionError(
+      "`serveProbes` on an HTTP/2 server needs its compatibility API (a 'request' handler); with the stream API alone, answer the probes in the app",
+    );
+  }
+  if (keepAliveTimeout !== undefined) applyKeepAlive(server, keepAliveTimeout);
+  const isProbe = (req: ProbeLike) => isProbeRequest(http, metrics, req);
+  // An HTTP/2 server's compatibility API hands the same request handlers a req and res that the probe answers use
+  // in the same way (`setHeader`, `writeHead`, `end`): `serveProbes` works there too.
+  const tracker = isHttp2Server(server) ? new Http2Tracker(server, isProbe) : new ServerTracker(server, isProbe);
   if (serveProbes !== true) return { target: tracker, detach: () => tracker.detach() };
   const endpoint = new Endpoint(health, http);
-  const restore = intercept(server, (req, res) => {
+  const restore = intercept(server as Server, (req, res) => {
     const [path, search] = splitUrl(req.url);
     return handleProbe(endpoint, req, res, path, search);
   });
@@ -82,7 +124,7 @@ export function attachServer(
  * path, the kubelet's prober (`User-Agent: kube-probe/...`) or a Prometheus scrape (`Prometheus/...`). These keep
  * coming while a pod terminates: counting them would hold the drain until `max`.
  */
-function isProbeRequest(http: NormalizedHttp<IncomingMessage>, metricsPath: string | undefined, req: IncomingMessage): boolean {
+function isProbeRequest(http: NormalizedHttp<IncomingMessage>, metricsPath: string | undefined, req: ProbeLike): boolean {
   const ua = req.headers['user-agent'];
   if (ua !== undefined && (ua.startsWith('kube-probe/') || ua.startsWith('Prometheus/'))) return true;
   const path = splitUrl(req.url)[0];

@@ -25,7 +25,11 @@ function currentResponse(socket: Socket): ServerResponse | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
 }
 
-function markClose(res: ServerResponse): void {
+/** What a tracker needs to tell a probe from traffic: an HTTP/1 request, or an HTTP/2 stream's path and headers. */
+export type ProbeLike = Pick<IncomingMessage, 'url' | 'headers'>;
+
+/** Makes `res` (not sent yet) the last answer of its connection: `Connection: close`, then the socket ends. */
+export function markClose(res: ServerResponse): void {
   if (!res.headersSent) {
     // Node then ends the socket right after this response instead of keeping it alive.
     res.setHeader('connection', 'close');
@@ -34,8 +38,9 @@ function markClose(res: ServerResponse): void {
 }
 
 /**
- * Follows one node:http(s) server's connections so that it can be drained without dropping a request: stop
- * accepting, close idle keep-alive sockets at once, and busy ones right after their response.
+ * Follows one node:http(s) server's connections so that it can be drained without dropping a request: at the signal
+ * every answer says `Connection: close`; at the drain stop accepting, close idle keep-alive sockets at once, and busy
+ * ones right after their response.
  * It costs nothing per request (the app's requests must not pay for a shutdown that has not begun): it keeps the
  * open sockets, one listener per connection, and looks at their in-flight responses only when the drain starts.
  * Sockets the server had before it was attached are adopted too, so `attach()` may come after `listen()`.
@@ -53,8 +58,12 @@ export class ServerTracker implements DrainTarget {
       if (this.sockets.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
   };
-  /** Added when the drain starts: a request that still arrives on a busy keep-alive socket closes it after its answer. */
+  /**
+   * Added at the shutdown signal ({@link announce}), not before: every request from then on closes its keep-alive
+   * connection after its answer, so the client's next connection goes to an instance still in service.
+   */
   private readonly onLateRequest = (_req: IncomingMessage, res: ServerResponse) => markClose(res);
+  private announced = false;
   private readonly closeIdle = () => setImmediate(() => this.server.closeIdleConnections?.());
 
   /**
@@ -63,7 +72,7 @@ export class ServerTracker implements DrainTarget {
    */
   constructor(
     readonly server: Server,
-    private readonly isProbe: (req: IncomingMessage) => boolean = () => false,
+    private readonly isProbe: (req: ProbeLike) => boolean = () => false,
   ) {
     // An https server hands HTTP the TLS socket of 'secureConnection', not the raw one of 'connection'.
     this.event = server instanceof TlsServer ? 'secureConnection' : 'connection';
@@ -89,18 +98,41 @@ export class ServerTracker implements DrainTarget {
   }
 
   /**
-   * Stops accepting, closes idle keep-alive connections, marks in-flight responses `Connection: close`,
-   * and resolves when the server has no connection left.
+   * At the shutdown signal: from now on every response says `Connection: close` and its socket closes after it
+   * (the responses in flight too, unless their headers are out already), so each keep-alive connection ends cleanly
+   * after its next answer. Idle connections are left open on purpose: closing one while its client may be sending a
+   * request on it is exactly what loses that request; they get their `Connection: close` with their next answer.
    */
-  drain(): Promise<void> {
-    if (this.closed) return this.closed;
+  announce(): void {
+    if (this.announced) return;
+    this.announced = true;
     this.server.prependListener('request', this.onLateRequest);
     for (const socket of this.sockets) {
       const res = currentResponse(socket);
-      if (res === undefined) continue;
-      markClose(res);
+      if (res !== undefined) markClose(res);
+    }
+  }
+
+  /**
+   * Stops accepting, closes idle keep-alive connections, marks in-flight responses `Connection: close` (if
+   * {@link announce} did not already), and resolves when the server has no connection left.
+   */
+  drain(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.announce();
+    // A full turn of the event loop (one poll phase) before anything closes: a request already in a socket's receive
+    // buffer when the drain came due (the app was busy) is read first, so its connection is busy and gets its answer
+    // with `Connection: close`; closed as idle, it would have been reset with the request unanswered.
+    this.closed = new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))).then(() => this.close());
+    return this.closed;
+  }
+
+  /** Stops accepting, closes the idle connections and the busy ones after their answer; resolves when none is left. */
+  private close(): Promise<void> {
+    for (const socket of this.sockets) {
+      const res = currentResponse(socket);
       // Its headers went out with keep-alive: once it finishes the socket is idle, and idle sockets are closed.
-      if (res.headersSent) res.once('finish', this.closeIdle);
+      if (res?.headersSent === true) res.once('finish', this.closeIdle);
     }
     const serverClosed = new Promise<void>((resolve) => {
       // The server's close callback comes once every connection has ended, the ones nobody saw open included.
@@ -113,8 +145,7 @@ export class ServerTracker implements DrainTarget {
       if (this.sockets.size === 0) resolve();
       else this.idleWaiters.push(resolve);
     });
-    this.closed = Promise.all([serverClosed, socketsClosed]).then(() => undefined);
-    return this.closed;
+    return Promise.all([serverClosed, socketsClosed]).then(() => undefined);
   }
 
   /** What is still open, for the log of a cut-short drain. */

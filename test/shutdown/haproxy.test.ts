@@ -1,59 +1,14 @@
 // Behind a real HAProxy: two instances of an example app, health-checked on /ready every second, steady keep-alive
 // load through the proxy, SIGTERM one backend in the middle: no request fails, HAProxy marks the backend DOWN before
 // its listener closes, and the process exits 0 within its timeout.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import { haproxyBinary, skipReason } from '../services/services.js';
+import { skipReason } from '../services/services.js';
+import { startHaproxy, until } from './haproxy.js';
 import { freePort, startApp } from './proc.js';
 
 const reason = await skipReason(['haproxy']);
 if (reason) t.plan(0, reason);
-
-/** One command on HAProxy's stats socket. */
-function stats(sock: string, cmd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = connect(sock);
-    let out = '';
-    c.setEncoding('utf8');
-    c.on('data', (d: string) => {
-      out += d;
-    });
-    c.on('end', () => resolve(out));
-    c.on('error', reject);
-    c.setTimeout(2000, () => c.destroy(new Error('stats socket timeout')));
-    c.end(`${cmd}\n`);
-  });
-}
-
-/** Server name -> status (UP, DOWN, ...) of backend `be`. */
-async function serverStates(sock: string): Promise<Record<string, string>> {
-  const csv = await stats(sock, 'show stat');
-  const lines = csv.trim().split('\n');
-  const header = (lines[0] ?? '').replace(/^# /, '').split(',');
-  const iSv = header.indexOf('svname');
-  const iStatus = header.indexOf('status');
-  const out: Record<string, string> = {};
-  for (const l of lines.slice(1)) {
-    const cols = l.split(',');
-    if (cols[0] === 'be' && cols[iSv] !== 'BACKEND') out[cols[iSv] ?? ''] = cols[iStatus] ?? '';
-  }
-  return out;
-}
-
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface LoadResult {
   sent: number;
@@ -124,45 +79,33 @@ for (const { example, delay } of VARIANTS) {
   t.test(
     `${example} behind HAProxy, ${adaptive ? 'adaptive' : 'fixed'} delay ${delay}: SIGTERM under load drops nothing`,
     async (t) => {
-      const dir = mkdtempSync(join(tmpdir(), 'probekit-haproxy-'));
-      const sock = join(dir, 'stats.sock');
       const env = { SHUTDOWN_DELAY: delay, SHUTDOWN_TIMEOUT: '15000', LOG_LEVEL: 'info' };
       const [a, b] = await Promise.all([startApp(example, env), startApp(example, env)]);
-      let haproxy: ChildProcess | undefined;
       t.teardown(() => {
         a.kill();
         b.kill();
-        haproxy?.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
       });
       const front = await freePort();
-      writeFileSync(
-        join(dir, 'haproxy.cfg'),
-        [
-          'global',
-          `  stats socket ${sock} level admin`,
-          'defaults',
-          '  mode http',
-          '  timeout connect 2s',
-          '  timeout client 30s',
-          '  timeout server 30s',
-          'frontend fe',
-          `  bind 127.0.0.1:${front}`,
-          '  default_backend be',
-          'backend be',
-          '  balance roundrobin',
-          '  option httpchk',
-          '  http-check send meth GET uri /ready',
-          `  server a 127.0.0.1:${a.port} check inter 1s fall 2 rise 1`,
-          `  server b 127.0.0.1:${b.port} check inter 1s fall 2 rise 1`,
-          '',
-        ].join('\n'),
-      );
-      haproxy = spawn(await haproxyBinary(), ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
-      const hlog: string[] = [];
-      haproxy.stderr?.setEncoding('utf8').on('data', (d: string) => hlog.push(d));
+      const haproxy = await startHaproxy([
+        'defaults',
+        '  mode http',
+        '  timeout connect 2s',
+        '  timeout client 30s',
+        '  timeout server 30s',
+        'frontend fe',
+        `  bind 127.0.0.1:${front}`,
+        '  default_backend be',
+        'backend be',
+        '  balance roundrobin',
+        '  option httpchk',
+        '  http-check send meth GET uri /ready',
+        `  server a 127.0.0.1:${a.port} check inter 1s fall 2 rise 1`,
+        `  server b 127.0.0.1:${b.port} check inter 1s fall 2 rise 1`,
+      ]);
+      t.teardown(() => haproxy.stop());
+      const hlog = haproxy.log;
       await until('both backends UP', 20_000, async () => {
-        const s = await serverStates(sock);
+        const s = await haproxy.states();
         return s.a === 'UP' && s.b === 'UP' ? true : undefined;
       });
 
@@ -171,7 +114,7 @@ for (const { example, delay } of VARIANTS) {
       const signalledAt = Date.now();
       a.child.kill('SIGTERM');
       const downAt = await until('HAProxy marks a DOWN', 10_000, async () =>
-        (await serverStates(sock)).a?.startsWith('DOWN') ? Date.now() : undefined,
+        (await haproxy.states()).a?.startsWith('DOWN') ? Date.now() : undefined,
       );
       const code = await a.exited(20_000);
       const exitedAt = Date.now();
