@@ -108,6 +108,6 @@ export function warnLiveDependency(
     { check: normalized.name, factory, probes: 'live' },
     `probekit: check ${normalized.name} (${factory}) is a dependency check on /live: a restart cannot bring a dependency back, ` +
       'so an outage would restart every pod; keep it on /ready, and for liveness use mysqlPoolCheck / postgresPoolCheck ' +
-      '(README: What belongs in each probe)',
+      '(docs/checks.md: What belongs in each probe)',
   );
 }

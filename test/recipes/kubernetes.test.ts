@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { parse, stringify } from 'yaml';
 import * as settings from '../../examples/kubernetes/settings.js';
 import { eventLoopCheck } from '../../plugins/event-loop.js';
 import { httpCheck } from '../../plugins/http.js';
@@ -128,6 +129,22 @@ for (const file of ['deployment.yaml', 'deployment-grpc.yaml']) {
     assertRules(t, podRules(pod, DEFAULTS), undefined, 'the library defaults');
   });
 }
+
+t.test("the README's pod spec: every rule holds with the library's defaults", async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = /\n## The pod spec\n[\s\S]*?\n```yaml\n([\s\S]*?)\n```/.exec(readme)?.[1];
+  if (block === undefined) throw new Error('README.md: no yaml block under "## The pod spec"');
+  // The README shows the pod template only: wrap it in a Deployment to read it like the manifests.
+  const { pod, containerPorts } = readDeployment(stringify({ kind: 'Deployment', spec: { template: parse(block) } }));
+  t.equal(containerPorts.get('http'), settings.HTTP_PORT);
+  t.same(
+    [pod.startup.target, pod.readiness.target, pod.liveness.target],
+    ['/startup', '/ready', '/live'],
+    'each probe on its path',
+  );
+  t.equal(pod.preStop, 0, 'no preStop hook');
+  assertRules(t, podRules(pod, DEFAULTS), undefined, 'the README with the library defaults');
+});
 
 t.test('the rules catch what breaks them: a changed manifest fails the rule it should', async (t) => {
   const base = read('deployment.yaml');
