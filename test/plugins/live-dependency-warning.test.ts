@@ -46,7 +46,7 @@ function warnings(register: (health: ReturnType<typeof createHealth>) => void) {
 }
 
 for (const [factory, build] of Object.entries(factories)) {
-  t.test(`${factory} on live: one warning naming the check, pointing to the pool checks and the README`, async (t) => {
+  t.test(`${factory} on live: one warning naming the check, pointing to the pool checks and the docs`, async (t) => {
     const check = { ...build(['live']), name: 'x' } as Check;
     const mark = Symbol.for('probekit.dependency');
     const built = build(['live']);
