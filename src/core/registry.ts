@@ -239,21 +239,13 @@ export class Registry implements Reporter {
     return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
   }
 
-  private gates(): Gates {
+  /** The registry-wide conditions of readiness: shutting down, holds, startup. */
+  gates(): Gates {
     return { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
   }
 
   private view(probe: Probe, members: readonly Member[], excluded: ReadonlySet<string> | undefined, single: boolean): View {
     return { probe, members, excluded: excluded ?? EMPTY, gates: this.gates(), single };
-  }
-
-  /**
-   * Is `check` a member of `probe`? Each probe's list is in registration order; a linear scan is fine for the
-   * per-check paths (their answers are cached per version).
-   */
-  hasMember(probe: Probe, check: string): boolean {
-    const entry = this.entries.get(check);
-    return entry !== undefined && this.members[probe].includes(entry);
   }
 
   /** The checks in registration order, live (see {@link CheckView}). */
