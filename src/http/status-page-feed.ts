@@ -116,32 +116,47 @@ export class PageFeed {
     return pageDocument(this.head(details, now), summaryText({ checks }), rows, { path });
   }
 
-  /** A page stream's content: the whole model first, then the checks changed since its last message. */
+  /**
+   * A page stream's content: the whole model first; then, on a change in substance, only the checks whose status or
+   * output changed, and on the run-by-run tick (`all`), every check that ran since it was last sent. Each check
+   * carries the runs this stream has not had yet.
+   */
   stream(details: boolean): StreamFeed {
     let structure = -1;
-    let sent = 0;
     let globals = '';
+    /** Per row (registration index): the feed's seq and the check's substance when this stream last sent it. */
+    const seqs: number[] = [];
+    const subs: number[] = [];
     return {
       key: () => this.health.substanceOf(),
-      render: () => {
+      render: (all) => {
         this.refresh();
         const head = this.head(details, Date.now());
-        const { generatedAt, ...rest } = head;
+        const { generatedAt: _, ...rest } = head;
         const now = JSON.stringify(rest);
+        const fields = JSON.stringify(head).slice(1, -1);
         if (structure !== this.structure) {
           structure = this.structure;
-          sent = this.seq;
           globals = now;
+          this.rows.forEach((r, i) => {
+            seqs[i] = r.seq;
+            subs[i] = r.substance;
+          });
           const order = JSON.stringify(this.rows.map((r) => r.view.check.name));
           const checks = this.ordered().map((r) => this.checkJson(r, details, 0));
-          return `{"type":"model",${JSON.stringify(head).slice(1, -1)},"order":${order},"checks":[${checks.join(',')}]}`;
+          return `{"type":"model",${fields},"order":${order},"checks":[${checks.join(',')}]}`;
         }
         const changed: string[] = [];
-        for (const r of this.rows) if (r.seq > sent) changed.push(this.checkJson(r, details, sent));
+        this.rows.forEach((r, i) => {
+          const seq = seqs[i] as number;
+          if (all ? r.seq <= seq : r.substance === subs[i]) return;
+          changed.push(this.checkJson(r, details, seq));
+          seqs[i] = r.seq;
+          subs[i] = r.substance;
+        });
         if (changed.length === 0 && now === globals) return undefined;
-        sent = this.seq;
         globals = now;
-        return `{"type":"update",${JSON.stringify(head).slice(1, -1)},"checks":[${changed.join(',')}]}`;
+        return `{"type":"update",${fields},"checks":[${changed.join(',')}]}`;
       },
     };
   }

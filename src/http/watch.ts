@@ -13,8 +13,11 @@ export interface WatchSource {
 export interface StreamFeed {
   /** A number that moves when what the stream shows changes in substance (statuses, reasons, outputs). */
   key(): number;
-  /** The event to send now (one line of JSON), or `undefined` when there is nothing new. Called only when sending. */
-  render(): string | undefined;
+  /**
+   * The event to send now (one line of JSON), or `undefined` when there is nothing new. Called only when the stream
+   * can take an event. `all` is true on the run-by-run tick (send what only ran, too), false on a change.
+   */
+  render(all: boolean): string | undefined;
 }
 
 /** Comment line sent to idle streams, so that proxies and load balancers do not close them. Default 15 s. */
@@ -42,6 +45,8 @@ interface Stream {
   runs: number;
   /** When run-by-run fields last caused an event (or the stream opened). */
   tickAt: number;
+  /** The tick asked for the run-by-run fields and they are not sent yet. */
+  tickDue: boolean;
 }
 
 /**
@@ -99,6 +104,7 @@ export class WatchHub implements DrainTarget {
       key: 0,
       runs: 0,
       tickAt: Date.now(),
+      tickDue: false,
       sender: new LatestValue<string>(
         {
           write: (body, written) => {
@@ -128,8 +134,10 @@ export class WatchHub implements DrainTarget {
   private render(s: Stream): string | undefined {
     s.key = s.feed.key();
     s.runs = this.source.runCount;
+    const all = s.tickDue;
+    s.tickDue = false;
     try {
-      return s.feed.render();
+      return s.feed.render(all);
     } catch {
       return undefined; // A broken render must not break the other streams; the next change tries again.
     }
@@ -148,6 +156,7 @@ export class WatchHub implements DrainTarget {
       // A few ms of slack: timers fire on the loop's clock, not on Date.now().
       if (s.runs === runs || now - s.tickAt < this.intervalMs - 5) continue;
       s.tickAt = now;
+      s.tickDue = true;
       s.sender.poke();
     }
   }
