@@ -64,12 +64,13 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
   });
 }
 
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
+
 /** The feed's page, and what the pure renderer makes of a snapshot at the same instant, must be the same bytes. */
 function sameAsPure(t: Tap, feed: PageFeed, snapshot: HealthSnapshot, now: number, details: boolean) {
   const pure = renderStatusPage(pageModel(snapshot, details, now), { path: '/health' });
   t.equal(feed.html(details, '/health', now), pure, `the cached page is the pure page (details ${details})`);
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test('a GET renders from the cache, the same page as the pure renderer', async (t) => {
   const { health, failing, runs } = registry(15);

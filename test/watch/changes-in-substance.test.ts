@@ -84,9 +84,17 @@ t.test('watchInterval is validated', async (t) => {
   const probekit = (await import('../../src/fastify/index.js')).default;
   const app = Fastify({ logger: false });
   await app.register(probekit, { health, watchInterval: 1000 });
-  await t.resolves(app.ready(), 'the Fastify plugin takes the option');
+  await t.resolves(async () => {
+    await app.ready();
+  }, 'the Fastify plugin takes the option');
   await app.close();
   const bad = Fastify({ logger: false });
   bad.register(probekit, { health: createHealth({ shutdown: false }), watchInterval: 5 });
-  await t.rejects(bad.ready(), { code: 'PROBEKIT_ERR_OPTION_INVALID' }, 'and validates it');
+  await t.rejects(
+    async () => {
+      await bad.ready();
+    },
+    { code: 'PROBEKIT_ERR_OPTION_INVALID' },
+    'and validates it',
+  );
 });
