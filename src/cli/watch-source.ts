@@ -64,6 +64,16 @@ function answer(
   };
 }
 
+/**
+ * An answer that is an error of the server's (`{"status":"error"}`, e.g. the 404 of a check that is not there), not
+ * a probe answer: shown as an error, never as pass.
+ */
+function serverError(update: Extract<Update, { mode: unknown }>): Update | undefined {
+  if (update.body?.status !== 'error') return undefined;
+  const code = update.statusCode === undefined ? '' : `HTTP ${update.statusCode}: `;
+  return { at: update.at, error: `${code}the server answered an error, not a probe answer` };
+}
+
 /** Reads events until the stream ends, goes stale, or `signal` aborts. Returns the server's `retry:`, if any. */
 function consume(o: SourceOptions, res: IncomingMessage): Promise<number | undefined> {
   const parser = new SseParser();
@@ -86,7 +96,9 @@ function consume(o: SourceOptions, res: IncomingMessage): Promise<number | undef
       stale = setTimeout(() => end('the watch stream went silent'), o.staleMs);
       try {
         for (const event of parser.push(chunk)) {
-          if (event.type === 'message') o.onUpdate(answer(o, 'sse', undefined, event.data));
+          if (event.type !== 'message') continue;
+          const update = answer(o, 'sse', undefined, event.data);
+          o.onUpdate(serverError(update) ?? update);
         }
       } catch (err) {
         end(describe(err));
@@ -113,7 +125,8 @@ export async function runSource(o: SourceOptions): Promise<void> {
       agent = new mod.Agent({ keepAlive: true, maxSockets: 1 });
     }
     const a = await httpGet({ url: o.url, settings, accept: ACCEPT_JSON, agent, signal }, MAX_BODY_BYTES);
-    o.onUpdate(answer(o, 'poll', a.statusCode, a.body, a.totalMs));
+    const update = answer(o, 'poll', a.statusCode, a.body, a.totalMs);
+    o.onUpdate(serverError(update) ?? update);
   };
   while (!signal.aborted) {
     const started = Date.now();
@@ -135,7 +148,10 @@ export async function runSource(o: SourceOptions): Promise<void> {
           // A JSON answer that is no probe answer (`{"status":"error","message":"Too many watchers"}`) says nothing
           // about the checks: poll the plain URL at once instead of showing it.
           const word = update.body?.status;
-          if (word !== undefined && word !== 'pass' && word !== 'warn' && word !== 'fail') wait = 0;
+          const code = open.res.statusCode ?? 0;
+          // A 4xx (a check that is not there) is an error of the URL itself; a 503 or 429 may pass.
+          if (word === 'error' && code >= 400 && code < 500 && code !== 429) o.onUpdate(serverError(update) ?? update);
+          else if (word !== undefined && word !== 'pass' && word !== 'warn' && word !== 'fail') wait = 0;
           else o.onUpdate(update);
         }
       }
