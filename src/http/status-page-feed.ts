@@ -60,6 +60,11 @@ export class PageFeed {
   private seenRuns = -1;
   private seenSubstance = -1;
   private order: { substance: number; count: number; rows: readonly Row[] } | undefined;
+  /** The last rows markup per details flag, with the row strings it was joined from. */
+  private readonly joined: [{ parts: string[]; rows: string } | undefined, { parts: string[]; rows: string } | undefined] = [
+    undefined,
+    undefined,
+  ];
 
   constructor(private readonly health: HealthCore) {}
 
@@ -112,7 +117,15 @@ export class PageFeed {
     this.refresh();
     const ordered = this.ordered();
     const checks = ordered.map((r) => this.checkOf(r, details));
-    const rows = checks.length === 0 ? NO_ROWS_HTML : ordered.map((r) => this.rowHtml(r, details, now)).join('');
+    const parts = ordered.map((r) => this.rowHtml(r, details, now));
+    // The rows of 1,000 checks are megabytes: joined again only when one of them changed.
+    const last = this.joined[details ? 1 : 0];
+    let rows: string;
+    if (last !== undefined && last.parts.length === parts.length && last.parts.every((p, i) => p === parts[i])) rows = last.rows;
+    else {
+      rows = parts.length === 0 ? NO_ROWS_HTML : parts.join('');
+      this.joined[details ? 1 : 0] = { parts, rows };
+    }
     return pageDocument(this.head(details, now), summaryText({ checks }), rows, { path });
   }
 
