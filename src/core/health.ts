@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { normalizeProbeServer, type ProbeServerOptions } from '../probe-server/options.js';
 import { ProbeServer } from '../probe-server/server.js';
-import type { HealthStatus, ProbeResponse } from './aggregate.js';
+import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
@@ -10,7 +10,7 @@ import { normalizeDefaults, normalizeTimers } from './options.js';
 import { normalizeOverload, OverloadMonitor, type OverloadOptions } from './overload.js';
 import { type Participant, validParticipant } from './participant.js';
 import type { ProbeState } from './probe-state.js';
-import { Registry, type ReportQuery } from './registry.js';
+import { type CheckView, Registry, type ReportQuery } from './registry.js';
 import { describeError } from './sanitize.js';
 import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
 import type { HealthSnapshot } from './snapshot.js';
@@ -313,6 +313,33 @@ export class HealthCore extends EventEmitter {
   /** A copy of the whole registry's state. */
   snapshot(): HealthSnapshot {
     return this.registry.snapshot();
+  }
+
+  /**
+   * @internal For the watch streams and the status page: the checks, live, in registration order. Read only; the
+   * objects change as the checks run.
+   */
+  get checkViews(): readonly CheckView[] {
+    return this.registry.views;
+  }
+
+  /** @internal The registry-wide conditions of readiness (shutting down, holds, startup), without a snapshot. */
+  get gateState(): Gates {
+    return this.registry.gates();
+  }
+
+  /** @internal Runs recorded so far, all checks together: a watch stream's run-by-run fields moved when it did. */
+  get runCount(): number {
+    return this.registry.runs;
+  }
+
+  /**
+   * @internal A number that moves whenever `probe`'s answer (or one check's, with `check`) changes in substance:
+   * a status, a reason, a check's status, critical flag or output. Without `probe`, any such change. -1 for a
+   * check that is not registered.
+   */
+  substanceOf(probe?: Probe, check?: string): number {
+    return this.registry.substanceOf(probe, check);
   }
 
   /**

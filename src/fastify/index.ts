@@ -123,6 +123,7 @@ const PLUGIN_OPTIONS = new Set<string>([
   'prefix',
   'details',
   'maxWatchers',
+  'watchInterval',
   'statusPage',
   'statusCodes',
   'metrics',

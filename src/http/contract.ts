@@ -1,5 +1,5 @@
 import { type Format, JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { Reporter, ReportQuery } from '../core/registry.js';
 import type { Probe } from '../core/types.js';
 import { PROBES } from '../core/types.js';
@@ -18,6 +18,12 @@ export interface HttpOptions<Req = unknown> {
   details?: DetailsOption<Req>;
   /** Most `?watch` streams (Server-Sent Events) open at once on this adapter; past it, 503. Default 100; 0 turns watching off. */
   maxWatchers?: number;
+  /**
+   * Ms between the events a `?watch` stream sends for run-by-run fields alone (`lastRun`, durations, streaks, the
+   * status page's history): a change in substance (a status, a reason, an output) is sent at once, the rest at most
+   * this often per stream. 100 to 3600000; default 5000.
+   */
+  watchInterval?: number;
   /** The HTML status page: `true` serves it at `/health`, `{ path }` elsewhere. Default off. Follows `details`. */
   statusPage?: boolean | { path?: string };
   /**
@@ -35,6 +41,7 @@ export interface NormalizedHttp<Req = unknown> {
   /** Probe by exact full path, for the node:http layer. */
   readonly byPath: ReadonlyMap<string, Probe>;
   readonly maxWatchers: number;
+  readonly watchInterval: number;
   /** The status page's path (prefix included), or `undefined` when it is off. */
   readonly statusPage: string | undefined;
   /** Applies `statusCodes`; `undefined` when they are the defaults (the hot path then skips it). */
@@ -110,6 +117,12 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   if (typeof maxWatchers !== 'number' || !Number.isInteger(maxWatchers) || maxWatchers < 0 || maxWatchers > 100_000) {
     throw new InvalidOptionError(`Expected \`maxWatchers\` to be an integer from 0 to 100000, got \`${String(maxWatchers)}\``);
   }
+  const watchInterval = input.watchInterval ?? 5000;
+  if (typeof watchInterval !== 'number' || !Number.isInteger(watchInterval) || watchInterval < 100 || watchInterval > 3_600_000) {
+    throw new InvalidOptionError(
+      `Expected \`watchInterval\` to be an integer from 100 to 3600000 (ms), got \`${showValue(watchInterval)}\``,
+    );
+  }
   const page = input.statusPage ?? false;
   let statusPage: string | undefined;
   if (page === true) statusPage = `${prefix}/health`;
@@ -125,7 +138,7 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   const codes = statusCodesOf(input.statusCodes);
   const isDefault = codes === undefined || (codes.pass === 200 && codes.warn === 200 && codes.fail === 503);
   const remap = isDefault ? undefined : remapper(codes);
-  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, statusPage, remap });
+  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, watchInterval, statusPage, remap });
 }
 
 function truthyFlag(value: unknown): boolean {
