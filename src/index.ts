@@ -1,6 +1,5 @@
 export type { Format, HealthStatus, ProbeResponse } from './core/aggregate.js';
 export type { DrainTarget, OpenWork } from './core/drain-target.js';
-export type { ClosePhase, Participant } from './core/participant.js';
 export type { ProbekitErrorCode } from './core/errors.js';
 export {
   CheckFailedError,
@@ -16,6 +15,7 @@ export {
 export type { HealthOptions, Logger, ReportQuery } from './core/health.js';
 export { HealthCore } from './core/health.js';
 export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
+export type { ClosePhase, Participant } from './core/participant.js';
 export { sanitizeText } from './core/sanitize.js';
 export type { ShutdownOptions, ShutdownResult } from './core/shutdown.js';
 export type { CheckSnapshot, HealthSnapshot } from './core/snapshot.js';
@@ -31,6 +31,8 @@ export type {
   Timers,
   TransitionEvent,
 } from './core/types.js';
+export type { FleetEvent } from './fleet/fleet.js';
+export type { FleetOptions, PeerAddress } from './fleet/options.js';
 export { createHealth, Health } from './health.js';
 export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';

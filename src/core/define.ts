@@ -1,7 +1,16 @@
 import { InvalidOptionError } from './errors.js';
 import type { Check, CheckOptions } from './types.js';
 
-const OPTION_KEYS = ['probes', 'critical', 'interval', 'timeout', 'failureThreshold', 'successThreshold', 'fatal'] as const;
+const OPTION_KEYS = [
+  'probes',
+  'critical',
+  'interval',
+  'timeout',
+  'failureThreshold',
+  'successThreshold',
+  'fatal',
+  'shared',
+] as const;
 
 /**
  * Validates a factory's options object at creation: an object (or, with `optional`, undefined), and no key that

@@ -72,6 +72,8 @@ export class Registry implements Reporter {
   private memberEntries: Record<Probe, Entry[]> = { live: [], ready: [], startup: [] };
   private members: Record<Probe, Member[]> = { live: [], ready: [], startup: [] };
   private holds = new Map<symbol, string>();
+  /** Shared checks failing on a quorum of peers too, with the reason `/ready` shows (see {@link Registry.setShared}). */
+  private readonly sharedOutages = new Map<string, string>();
   private running = false;
   private stopped = false;
   private latched = false;
@@ -159,6 +161,17 @@ export class Registry implements Reporter {
     this.changed();
   }
 
+  /**
+   * The fleet's verdict on a shared check: `reason` while a quorum of the peers sees it failing too (a failing shared
+   * check then counts for `/ready` as a non-critical one), `undefined` when not. A change rebuilds the answers.
+   */
+  setShared(name: string, reason: string | undefined): void {
+    if (this.sharedOutages.get(name) === reason) return;
+    if (reason === undefined) this.sharedOutages.delete(name);
+    else this.sharedOutages.set(name, reason);
+    this.changed();
+  }
+
   report(probe: Probe, query?: ReportQuery): ProbeResponse {
     const format = query?.format ?? 'json';
     const details = query?.details === true;
@@ -207,7 +220,12 @@ export class Registry implements Reporter {
   }
 
   private gates(): Gates {
-    return { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
+    return {
+      shuttingDown: this.shuttingDown,
+      holds: [...this.holds.values()],
+      started: this.latched,
+      shared: this.sharedOutages,
+    };
   }
 
   private view(probe: Probe, members: readonly Member[], excluded: ReadonlySet<string> | undefined, single: boolean): View {

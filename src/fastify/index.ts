@@ -84,7 +84,7 @@ function pageHandler(endpoint: Endpoint<FastifyRequest>, part: PagePart) {
  * (and `/<probe>/<name>`), starts the checks on `onReady` and stops them on `onClose`.
  * Bad options make `app.ready()` reject with an InvalidOptionError.
  */
-const REGISTRY_OPTIONS = ['checks', 'defaults', 'timers', 'closeTimeout', 'shutdown', 'logger'] as const;
+const REGISTRY_OPTIONS = ['checks', 'defaults', 'timers', 'closeTimeout', 'shutdown', 'logger', 'fleet'] as const;
 /** Every key the plugin reads, plus the ones Fastify's `register()` itself takes; anything else is a typo. */
 const PLUGIN_OPTIONS = new Set<string>([
   ...REGISTRY_OPTIONS,
@@ -95,6 +95,7 @@ const PLUGIN_OPTIONS = new Set<string>([
   'maxWatchers',
   'statusPage',
   'statusCodes',
+  'envoy',
   'metrics',
   'logLevel',
   'logSerializers',
@@ -126,6 +127,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       ...(opts.timers !== undefined && { timers: opts.timers }),
       ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
       ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
+      ...(opts.fleet !== undefined && { fleet: opts.fleet }),
       logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
     });
 
