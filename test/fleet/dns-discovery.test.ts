@@ -2,38 +2,14 @@
 // addresses: each instance leaves its own address out; a name that does not resolve, or a DNS server that never
 // answers, fails closed (logged, within the timeout).
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
 import { get, INTERVAL, type Instance, startInstance } from './harness.js';
+import { commonPort, HOSTS } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
 
 const dnsmasq = await tool('dnsmasq');
 if ('skip' in dnsmasq) t.plan(0, dnsmasq.skip);
-
-const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
-
-/** A port free on every address of HOSTS. */
-async function commonPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, HOSTS[0], r));
-    const port = (probe.address() as { port: number }).port;
-    probe.close();
-    const ok = await Promise.all(
-      HOSTS.map(
-        (h) =>
-          new Promise<boolean>((resolve) => {
-            const s = createServer();
-            s.once('error', () => resolve(false));
-            s.listen(port, h, () => s.close(() => resolve(true)));
-          }),
-      ),
-    );
-    if (ok.every(Boolean)) return port;
-  }
-  throw new Error('no common free port');
-}
 
 if ('path' in dnsmasq) {
   t.test('the headless name lists every instance; each asks the two others, never itself', async (t) => {
