@@ -113,7 +113,6 @@ export async function startCaddy(t: Teardown, binary: string, upstreams: readonl
       '{',
       '  admin off',
       '  auto_https off',
-      '  persist_config off',
       `  storage file_system ${join(dir, 'data')}`,
       '}',
       `http://127.0.0.1:${port} {`,

@@ -120,8 +120,8 @@ export interface LoadResult {
   byHost: Record<string, number>;
 }
 
-/** Paced keep-alive load on `url`: `rate` requests/s until `stop()` is called; resolves once every request ended. */
-export function load(url: string, rate: number): { stop(): Promise<LoadResult> } {
+/** Paced keep-alive load on `url`: `rate` requests/s until `stop()`, which resolves once every request ended; `result` fills as it goes. */
+export function load(url: string, rate: number): { result: LoadResult; stop(): Promise<LoadResult> } {
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const result: LoadResult = { sent: 0, ok: 0, failed: [], byHost: {} };
   const started = Date.now();
@@ -163,6 +163,7 @@ export function load(url: string, rate: number): { stop(): Promise<LoadResult> }
     while (result.sent < due) fire();
   }, 5);
   return {
+    result,
     stop: () => {
       clearInterval(tick);
       return new Promise<LoadResult>((resolve) => {
