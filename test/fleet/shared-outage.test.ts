@@ -2,6 +2,7 @@
 // keeps /ready at 200 warn; a failure of one instance alone fails it; nothing is asked while every check passes.
 import t from 'tap';
 import { healthMetrics } from '../../src/metrics/index.js';
+import { client, serve } from '../grpc/harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { get, INTERVAL, type Instance, startInstance } from './harness.js';
 
@@ -31,6 +32,8 @@ t.test('a failure every peer sees too: /ready stays 200 warn with the reason; /r
   const [a] = all as [Instance];
   const metrics = healthMetrics(a.health);
   t.teardown(() => metrics.close());
+  const grpcServed = await serve(t, a.health);
+  const grpcClient = client(t, grpcServed.address);
   await poll(all, (r) => r.status === 200 && JSON.parse(r.body).status === 'pass', 'all pass', 5000);
   // Ten intervals of passing checks: no peer is asked anything.
   await new Promise((r) => setTimeout(r, INTERVAL * 10));
@@ -40,6 +43,8 @@ t.test('a failure every peer sees too: /ready stays 200 warn with the reason; /r
     'nothing is sent to peers while every check passes',
   );
 
+  const stream = grpcClient.watch('');
+  t.teardown(() => stream.cancel());
   for (const i of all) i.down = true;
   const during = await poll(all, (r) => r.status === 200 && JSON.parse(r.body).status === 'warn', 'all warn', INTERVAL * 10);
   t.same([...during.codes], [200], 'no instance answered 503 on the way (the peers were asked before the check failed)');
@@ -55,7 +60,13 @@ t.test('a failure every peer sees too: /ready stays 200 warn with the reason; /r
   t.match(text.body, /\[!\]db warn \(shared outage\)/, 'the text format says why it is a warning');
   const hj = await get(a.url('/ready'), { accept: 'application/health+json' });
   t.match(JSON.parse(hj.body), { status: 'warn', output: 'db failing on 2 of 2 peers: shared outage' });
-  t.equal(a.health.evaluate('ready'), 'warn', 'evaluate (gRPC follows it) says warn: SERVING');
+  t.equal(a.health.evaluate('ready'), 'warn', 'evaluate says warn');
+  t.same(await grpcClient.check(''), { status: 'SERVING' }, "gRPC '' stays SERVING");
+  t.same(await grpcClient.check('readiness'), { status: 'SERVING' }, 'gRPC readiness stays SERVING');
+  t.notOk(
+    stream.statuses.includes('NOT_SERVING'),
+    `the gRPC Watch stream never said NOT_SERVING (${stream.statuses.join(', ')})`,
+  );
   t.same(a.health.sharedStatus(), [{ check: 'db', failing: 2, answered: 2, shared: true }]);
   t.match(a.events, [{ check: 'db', failing: 2, answered: 2, shared: true }], 'the `fleet` event');
   t.match(await metrics.text(), /probekit_check_shared_outage\{check="db"\} 1/, 'the metric says so');
