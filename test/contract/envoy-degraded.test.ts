@@ -37,7 +37,7 @@ for (const [name, serve] of Object.entries(ADAPTERS)) {
     await waitFor(() => health.evaluate('ready') === 'warn', 'warn', 3000);
     r = await fetch(`${base}/ready`);
     t.equal(r.status, 200);
-    t.equal((await r.json()).status, 'warn');
+    t.equal(((await r.json()) as { status: string }).status, 'warn');
     t.equal(r.headers.get('x-envoy-degraded'), 'true', 'warn: degraded');
     t.equal((await fetch(`${base}/ready`, { method: 'HEAD' })).headers.get('x-envoy-degraded'), 'true', 'HEAD too');
     t.equal((await fetch(`${base}/ready?verbose`)).headers.get('x-envoy-degraded'), 'true', 'the text format too');

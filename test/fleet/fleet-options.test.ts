@@ -86,9 +86,12 @@ t.test('mysqlCheck passes `shared` through; the Fastify plugin passes `fleet` th
   t.same(app.health.sharedStatus(), [{ check: 'mysql', failing: 0, answered: 0, shared: false }]);
   await app.close();
   const bad = Fastify({ logger: false });
-  await t.rejects(bad.register(probekit, { fleet: { peers: 'app', quorum: 2 } }).ready(), {
-    ...invalid,
-    message: /fleet.quorum/,
-  });
+  await t.rejects(
+    async () => {
+      await bad.register(probekit, { fleet: { peers: 'app', quorum: 2 } });
+      await bad.ready();
+    },
+    { ...invalid, message: /fleet.quorum/ },
+  );
   await bad.close();
 });

@@ -1,6 +1,6 @@
 // Peers that give no usable answer (hang, garbage, a proxy's 503 page, an endless body, a closed port) or a `peers`
 // function that throws or hangs: the instance fails closed, each round within the timeout, and no socket is left open.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
@@ -14,11 +14,14 @@ interface Fake {
   hits: number;
 }
 
-async function fake(t: { teardown(fn: () => unknown): void }, handler: Parameters<typeof createServer>[0]): Promise<Fake> {
+async function fake(
+  t: { teardown(fn: () => unknown): void },
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Fake> {
   const f: Fake = { server: createServer(), address: '', open: new Set(), hits: 0 };
   f.server.on('request', (req, res) => {
     f.hits++;
-    handler?.(req, res);
+    handler(req, res);
   });
   f.server.on('connection', (s) => {
     f.open.add(s);
