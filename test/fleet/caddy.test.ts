@@ -1,11 +1,12 @@
 // Behind a real Caddy (Debian's) with active health checks on /ready every second: a rolling restart of three
-// instances under steady keep-alive load loses no request, and a shared outage (the real MariaDB stopped) keeps every
-// backend in the rotation.
+// instances under steady keep-alive load loses no request, and a shared outage keeps every backend in the rotation.
+// The instances reach the real MariaDB through one relay the test owns; the outage closes it (the shared server itself
+// is stopped in haproxy-shared-outage.test.ts), so no other user of that server is disturbed.
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
-import { skipReason, startService, stopService } from '../services/services.js';
+import { skipReason } from '../services/services.js';
 import { startCaddy } from './balancers.js';
-import { commonPort, get, HOSTS, load, type Proc, readiness, startFleetApp } from './instances.js';
+import { commonPort, get, HOSTS, load, type Proc, readiness, relay, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
 
 const INTERVAL = 1000;
@@ -13,10 +14,10 @@ const [dnsmasq, caddy] = await Promise.all([tool('dnsmasq'), tool('caddy')]);
 const reason = 'skip' in dnsmasq ? dnsmasq.skip : 'skip' in caddy ? caddy.skip : await skipReason(['mariadb']);
 if (reason) t.plan(0, reason);
 
-async function until(what: string, ms: number, pred: () => Promise<boolean>): Promise<void> {
+async function until(what: string, ms: number, pred: () => Promise<boolean>, explain?: () => Promise<string>): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms${explain ? `; ${await explain()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -26,7 +27,8 @@ if (!reason && 'path' in dnsmasq && 'path' in caddy) {
     const dns = await startDnsmasq(t, dnsmasq.path, { 'app.fleet.test': HOSTS });
     const port = await commonPort();
     // The delay covers Caddy's 1 s health interval (plus its check's time) before the listener closes.
-    const env = { DNS: dns.server, DB_PORT: '13306', INTERVAL: String(INTERVAL), SHUTDOWN_DELAY: '2500' };
+    const db = await relay(t, 13306);
+    const env = { DNS: dns.server, DB_PORT: String(db.port), INTERVAL: String(INTERVAL), SHUTDOWN_DELAY: '2500' };
     const procs: Proc[] = await Promise.all(HOSTS.map((h) => startFleetApp(h, port, env)));
     t.teardown(() => {
       for (const p of procs) p.kill();
@@ -59,20 +61,26 @@ if (!reason && 'path' in dnsmasq && 'path' in caddy) {
     t.same(result.failed.slice(0, 5), [], `no failed or reset request (${result.failed.length} of ${result.sent})`);
     t.equal(result.ok, result.sent, `every request answered 200 (${result.sent}, by backend ${JSON.stringify(result.byHost)})`);
 
-    // A shared outage: MariaDB stops; every instance turns warn and Caddy keeps sending each of them traffic.
-    let restarted = false;
-    t.teardown(async () => {
-      if (!restarted) await startService('mariadb');
-    });
-    await stopService('mariadb');
-    await until('all warn', INTERVAL * 8, async () => (await Promise.all(procs.map(readiness))).every((s) => s === 'warn'));
+    // A shared outage: the database is gone for all; every instance turns warn and Caddy keeps sending each traffic.
+    await db.cut();
+    await until(
+      'all warn',
+      INTERVAL * 8,
+      async () => (await Promise.all(procs.map(readiness))).every((s) => s === 'warn'),
+      async () => {
+        const bodies = await Promise.all(procs.map(async (p) => `${p.host}: ${(await get(p.url('/ready'))).body}`));
+        const logs = procs.flatMap((p) =>
+          p.lines.filter((l) => /fleet|peer|shared|check db/.test(String(l.msg))).map((l) => `${p.host} ${l.msg}`),
+        );
+        return `${bodies.join(' | ')}; logs: ${logs.slice(-12).join(' | ')}`;
+      },
+    );
     // Two of Caddy's health intervals with every instance at warn.
     await new Promise((r) => setTimeout(r, 2000));
     const during = load(`${proxy.front}/`, 100);
     await waitFor(() => during.result.sent >= 200, '200 requests during the outage', 10_000, 20);
     const outage = await during.stop();
-    restarted = true;
-    await startService('mariadb');
+    await db.restore();
     t.same(outage.failed.slice(0, 5), [], 'no failed request during the shared outage');
     t.same(Object.keys(outage.byHost).sort(), [...HOSTS], `every backend stayed in (${JSON.stringify(outage.byHost)})`);
     await until('all pass again', INTERVAL * 8, async () => (await Promise.all(procs.map(readiness))).every((s) => s === 'pass'));

@@ -6,7 +6,7 @@
 // - one instance's own path to the database is cut: it alone answers 503 and HAProxy takes it out.
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
-import { haproxyBinary, skipReason, startService, stopService } from '../services/services.js';
+import { haproxyBinary, serviceStatus, skipReason, startService, stopService } from '../services/services.js';
 import { startHaproxy } from './balancers.js';
 import { commonPort, get, HOSTS, type Proc, readiness, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
@@ -93,7 +93,10 @@ if (!reason && 'path' in dnsmasq) {
     });
     await stopService('mariadb');
     const stopped = Date.now();
-    const tookWarn = await allSay(procs, ['warn'], 'all warn', INTERVAL * 8);
+    const tookWarn = await allSay(procs, ['warn'], 'all warn', INTERVAL * 8).catch(async (err: Error) => {
+      // The server is shared: say so when something else started it again meanwhile.
+      throw new Error(`${err.message}; MariaDB is ${await serviceStatus('mariadb')}`);
+    });
     t.comment(
       `all three answered warn ${tookWarn} ms after MariaDB's stop returned (failureThreshold 3, interval ${INTERVAL} ms)`,
     );

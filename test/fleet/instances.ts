@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { ROOT } from '../shutdown/proc.js';
 
 export const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
@@ -173,6 +173,49 @@ export function load(url: string, rate: number): { result: LoadResult; stop(): P
         };
         if (outstanding === 0) stopping();
       });
+    },
+  };
+}
+
+export interface Relay {
+  port: number;
+  /** Closes the port and every relayed connection: the database is gone for everyone behind the relay. */
+  cut(): Promise<void>;
+  /** Listens on the same port again. */
+  restore(): Promise<void>;
+}
+
+/** A TCP relay on 127.0.0.1 (a free port) to 127.0.0.1:`target`, owned by the test: a dependency it can take away. */
+export async function relay(t: { teardown(fn: () => unknown): void }, target: number): Promise<Relay> {
+  const sockets = new Set<Socket>();
+  const make = (): Server =>
+    createServer((client) => {
+      const upstream = connect(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+  let server = make();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const cut = async () => {
+    const closed = new Promise((r) => server.close(r));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+  t.teardown(cut);
+  return {
+    port,
+    cut,
+    restore: async () => {
+      server = make();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     },
   };
 }
