@@ -99,6 +99,8 @@ export class Registry implements Reporter {
   private members: Record<Probe, Entry[]> = { live: [], ready: [], startup: [] };
   private readonly list: Entry[] = [];
   private holds = new Map<symbol, string>();
+  /** Shared checks failing on a quorum of peers too, with the reason `/ready` shows (see {@link Registry.setShared}). */
+  private readonly sharedOutages = new Map<string, string>();
   private running = false;
   private stopped = false;
   private latched = false;
@@ -224,6 +226,17 @@ export class Registry implements Reporter {
     return { members, gates: this.gates() };
   }
 
+  /**
+   * The fleet's verdict on a shared check: `reason` while a quorum of the peers sees it failing too (a failing shared
+   * check then counts for `/ready` as a non-critical one), `undefined` when not. A change rebuilds the answers.
+   */
+  setShared(name: string, reason: string | undefined): void {
+    if (this.sharedOutages.get(name) === reason) return;
+    if (reason === undefined) this.sharedOutages.delete(name);
+    else this.sharedOutages.set(name, reason);
+    this.changed();
+  }
+
   report(probe: Probe, query?: ReportQuery): ProbeResponse {
     const format = query?.format ?? 'json';
     const details = query?.details === true;
@@ -271,9 +284,14 @@ export class Registry implements Reporter {
     return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
   }
 
-  /** The registry-wide conditions of the answers: shutting down, holds, startup, and `markBroken`. */
+  /** The registry-wide conditions of the answers: shutting down, holds, startup, `markBroken` and shared outages. */
   gates(): Gates {
-    const gates = { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
+    const gates: Gates = {
+      shuttingDown: this.shuttingDown,
+      holds: [...this.holds.values()],
+      started: this.latched,
+      shared: this.sharedOutages,
+    };
     return this.broken === undefined ? gates : { ...gates, broken: this.broken };
   }
 

@@ -114,6 +114,7 @@ const REGISTRY_OPTIONS = [
   'logger',
   'probeServer',
   'overload',
+  'fleet',
 ] as const;
 /** Every key the plugin reads, plus the ones Fastify's `register()` itself takes; anything else is a typo. */
 const PLUGIN_OPTIONS = new Set<string>([
@@ -126,6 +127,7 @@ const PLUGIN_OPTIONS = new Set<string>([
   'watchInterval',
   'statusPage',
   'statusCodes',
+  'envoy',
   'metrics',
   'logLevel',
   'logSerializers',
@@ -160,6 +162,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
       ...(opts.probeServer !== undefined && { probeServer: opts.probeServer }),
       ...(opts.overload !== undefined && { overload: opts.overload }),
+      ...(opts.fleet !== undefined && { fleet: opts.fleet }),
       logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
     });
 

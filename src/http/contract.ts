@@ -31,6 +31,11 @@ export interface HttpOptions<Req = unknown> {
    * read a failing non-critical check as `warning`. Default `{ pass: 200, warn: 200, fail: 503 }`.
    */
   statusCodes?: { pass?: number; warn?: number; fail?: number };
+  /**
+   * For Envoy's active HTTP health checker: a `warn` answer of a probe path carries `x-envoy-degraded`, so Envoy
+   * marks the host degraded (it gets traffic only when the healthy hosts fall short). Default `false`.
+   */
+  envoy?: boolean;
 }
 
 /** HTTP options after validation. */
@@ -44,7 +49,9 @@ export interface NormalizedHttp<Req = unknown> {
   readonly watchInterval: number;
   /** The status page's path (prefix included), or `undefined` when it is off. */
   readonly statusPage: string | undefined;
-  /** Applies `statusCodes`; `undefined` when they are the defaults (the hot path then skips it). */
+  /** `envoy: true` was given. */
+  readonly envoy: boolean;
+  /** Applies `statusCodes` and `envoy`; `undefined` when both are the defaults (the hot path then skips it). */
   readonly remap: ((r: ProbeResponse) => ProbeResponse) | undefined;
 }
 
@@ -136,9 +143,11 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
     throw new InvalidOptionError(`The status page and a probe share the path \`${statusPage}\``);
   }
   const codes = statusCodesOf(input.statusCodes);
+  const envoy = input.envoy ?? false;
+  if (typeof envoy !== 'boolean') throw new InvalidOptionError(`Expected \`envoy\` to be a boolean, got \`${String(envoy)}\``);
   const isDefault = codes === undefined || (codes.pass === 200 && codes.warn === 200 && codes.fail === 503);
-  const remap = isDefault ? undefined : remapper(codes);
-  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, watchInterval, statusPage, remap });
+  const remap = isDefault && !envoy ? undefined : remapper(codes ?? DEFAULT_CODES, envoy);
+  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, watchInterval, statusPage, envoy, remap });
 }
 
 function truthyFlag(value: unknown): boolean {
@@ -214,20 +223,24 @@ export function respond<Req>(
 }
 
 type StatusCodes = { readonly pass: number; readonly warn: number; readonly fail: number };
+const DEFAULT_CODES: StatusCodes = Object.freeze({ pass: 200, warn: 200, fail: 503 });
 
 /**
- * The answer with the status codes of `statusCodes` (Consul reads 429 as warning). Each rendered answer is remapped
+ * The answer with the status codes of `statusCodes` (Consul reads 429 as warning) and, with `envoy`, the
+ * `x-envoy-degraded` header on a `warn` answer (Envoy reads the header's presence). Each rendered answer is remapped
  * once: the registry's cached answers are the keys, so the hot path does a WeakMap lookup, no allocation.
  */
-function remapper(codes: StatusCodes): (r: ProbeResponse) => ProbeResponse {
+function remapper(codes: StatusCodes, envoy: boolean): (r: ProbeResponse) => ProbeResponse {
   const cache = new WeakMap<ProbeResponse, ProbeResponse>();
   return (r) => {
     if (r.status === 'error') return r;
     const code = codes[r.status];
-    if (code === r.statusCode) return r;
+    const degraded = envoy && r.status === 'warn';
+    if (code === r.statusCode && !degraded) return r;
     let mapped = cache.get(r);
     if (mapped === undefined) {
-      mapped = Object.freeze({ ...r, statusCode: code });
+      const headers = degraded ? Object.freeze({ ...r.headers, 'x-envoy-degraded': 'true' }) : r.headers;
+      mapped = Object.freeze({ ...r, statusCode: code, headers });
       cache.set(r, mapped);
     }
     return mapped;
