@@ -175,6 +175,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
     ...(opts.prefix !== undefined && { prefix: opts.prefix }),
     ...(opts.statusPage !== undefined && { statusPage: opts.statusPage }),
     ...(metricsRoute !== undefined && { metricsPath: metricsRoute.path }),
+    ...(opts.envoy !== undefined && { envoy: opts.envoy }),
   });
   const unguard = guardMalformed(app.server, http as NormalizedHttp<unknown>);
   // The app's own close (its onClose hooks: pools, ...) is a participant of the shutdown, after the cleanup hooks.
