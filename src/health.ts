@@ -20,9 +20,12 @@ export class Health extends HealthCore {
   attach(server: Server | Http2Server | Http2SecureServer, options: AttachOptions = {}): () => void {
     const { target, detach } = attachServer(this, server, options);
     const remove = this.addDrainTarget(target, 'http server');
+    // The fleet view asks peers on this server's port, and never asks this server's own address.
+    const unserve = this.fleetView?.serve(server);
     return () => {
       remove();
       detach();
+      unserve?.();
     };
   }
 }

@@ -33,6 +33,8 @@ export type {
   Timers,
   TransitionEvent,
 } from './core/types.js';
+export type { FleetEvent } from './fleet/fleet.js';
+export type { FleetOptions, PeerAddress } from './fleet/options.js';
 export { createHealth, Health } from './health.js';
 export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';

@@ -8,8 +8,8 @@
 import { createServer } from 'node:http';
 import underPressure from '@fastify/under-pressure';
 import { createTerminus } from '@godaddy/terminus';
-import { createLightship } from 'lightship';
 import Fastify from 'fastify';
+import { createLightship } from 'lightship';
 import probekit from 'probekit/fastify';
 import { HOST, nodeLifecycle, serve } from './common.js';
 

@@ -23,6 +23,11 @@ export interface Gates {
   readonly started: boolean;
   /** Reasons liveness fails whatever the checks say (`health.markBroken(reason)`; the probe server adds `blocked`). */
   readonly broken?: readonly string[];
+  /**
+   * Shared checks whose failure a quorum of peers sees too, with the reason shown: while failing, they count for
+   * `/ready` as non-critical checks (200 `warn`). Never for a single-check path, liveness or startup.
+   */
+  readonly shared?: ReadonlyMap<string, string>;
 }
 
 /** What to render: a probe, its members, and the request's options. */
@@ -72,6 +77,25 @@ function checkPasses(probe: Probe, state: CheckState): boolean {
   return state.status === 'pass';
 }
 
+/** A failing shared check that fails on a quorum of peers too: for this view it counts as non-critical. */
+function sharedOutage(view: View, m: Member): boolean {
+  return view.probe === 'ready' && !view.single && m.state.status === 'fail' && view.gates.shared?.has(m.check.name) === true;
+}
+
+/** Does this member's failure fail the view (its own `critical`, unless the fleet sees a shared outage)? */
+function counts(view: View, m: Member): boolean {
+  return m.check.critical && !sharedOutage(view, m);
+}
+
+/** The fleet's reasons for the shared outages in this view (`db failing on 4 of 5 peers: shared outage`). */
+function sharedReasons(view: View): string[] {
+  const out: string[] = [];
+  for (const m of view.members) {
+    if (!view.excluded.has(m.check.name) && sharedOutage(view, m)) out.push(view.gates.shared?.get(m.check.name) as string);
+  }
+  return out;
+}
+
 /** The reasons readiness (or liveness) is failed by the registry itself, in the order they are shown. */
 function gateReasons(view: View): string[] {
   if (view.single) return [];
@@ -97,7 +121,7 @@ export function aggregate(view: View): HealthStatus {
   let status: HealthStatus = gateReasons(view).length > 0 ? 'fail' : 'pass';
   for (const m of members) {
     if (excluded.has(m.check.name) || checkPasses(probe, m.state)) continue;
-    if (m.check.critical) return 'fail';
+    if (counts(view, m)) return 'fail';
     // A non-critical check only warns once it really failed; unknown is not a warning.
     if (m.state.status === 'fail' && status === 'pass') status = 'warn';
   }
@@ -134,18 +158,18 @@ function jsonCheck(m: Member, details: boolean): Record<string, unknown> {
 }
 
 /** The per-check status word of the IETF health+json draft: a failing non-critical check is `warn`. */
-function draftStatus(probe: Probe, m: Member): HealthStatus {
-  if (checkPasses(probe, m.state)) return 'pass';
-  return m.check.critical ? 'fail' : 'warn';
+function draftStatus(view: View, m: Member): HealthStatus {
+  if (checkPasses(view.probe, m.state)) return 'pass';
+  return counts(view, m) ? 'fail' : 'warn';
 }
 
-function healthJsonCheck(probe: Probe, m: Member, details: boolean): [string, Record<string, unknown>[]] {
+function healthJsonCheck(view: View, m: Member, details: boolean): [string, Record<string, unknown>[]] {
   const s = m.state;
   const custom = s.details?.observedValue !== undefined;
   const entry: Record<string, unknown> = {
     componentId: m.check.name,
     componentType: 'component',
-    status: draftStatus(probe, m),
+    status: draftStatus(view, m),
   };
   if (custom) {
     entry.observedValue = s.details?.observedValue;
@@ -160,20 +184,21 @@ function healthJsonCheck(probe: Probe, m: Member, details: boolean): [string, Re
   return [custom ? m.check.name : `${m.check.name}:responseTime`, [entry]];
 }
 
-function textLine(probe: Probe, m: Member, details: boolean, excluded: boolean): string {
+function textLine(view: View, m: Member, details: boolean, excluded: boolean): string {
   const name = m.check.name;
   if (excluded) return `[+]${name} excluded: ok`;
   const s = m.state;
-  if (checkPasses(probe, s)) return s.status === 'unknown' ? `[+]${name} ok (no result yet)` : `[+]${name} ok`;
+  if (checkPasses(view.probe, s)) return s.status === 'unknown' ? `[+]${name} ok (no result yet)` : `[+]${name} ok`;
   if (s.status === 'unknown' && s.errorText === null) return `[-]${name} failed: no result yet`;
   const why = outputOf(s, details) ?? 'failed';
+  if (sharedOutage(view, m)) return `[!]${name} warn (shared outage): ${why}`;
   return m.check.critical ? `[-]${name} failed: ${why}` : `[!]${name} warn (non-critical): ${why}`;
 }
 
 /** Where a check goes in a body: failing first, then warning, then passing, so the first 10 KiB show what fails. */
-function rank(probe: Probe, m: Member): number {
-  if (checkPasses(probe, m.state)) return 2;
-  return m.check.critical ? 0 : 1;
+function rank(view: View, m: Member): number {
+  if (checkPasses(view.probe, m.state)) return 2;
+  return counts(view, m) ? 0 : 1;
 }
 
 /**
@@ -181,8 +206,8 @@ function rank(probe: Probe, m: Member): number {
  * The kubelet reads (and logs) only the first 10 KiB of a body; with a thousand checks the failing one must be there.
  */
 function ordered(view: View): readonly Member[] {
-  const { members, probe, excluded } = view;
-  const ranks = members.map((m) => (excluded.has(m.check.name) ? 3 : rank(probe, m)));
+  const { members, excluded } = view;
+  const ranks = members.map((m) => (excluded.has(m.check.name) ? 3 : rank(view, m)));
   if (ranks.every((r, i) => i === 0 || (ranks[i - 1] as number) <= r)) return members;
   const index = members.map((_, i) => i);
   index.sort((a, b) => (ranks[a] as number) - (ranks[b] as number) || a - b);
@@ -197,10 +222,11 @@ export function render(view: View, format: Format, details: boolean): ProbeRespo
   const status = aggregate(view);
   const statusCode = status === 'fail' ? 503 : 200;
   const reasons = gateReasons(view);
-  const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
+  const notes = [...reasons, ...sharedReasons(view)];
+  const reason = notes.length > 0 ? notes.join('; ') : undefined;
   const members = ordered(view);
   if (format === 'text') {
-    const lines = members.map((m) => textLine(view.probe, m, details, view.excluded.has(m.check.name)));
+    const lines = members.map((m) => textLine(view, m, details, view.excluded.has(m.check.name)));
     if (view.probe === 'ready' && view.gates.shuttingDown && reasons.includes('shutting down'))
       lines.push('[-]shutdown failed: shutting down');
     if (!view.single && view.probe === 'ready') {
@@ -215,7 +241,7 @@ export function render(view: View, format: Format, details: boolean): ProbeRespo
   if (format === 'health+json') {
     const body: Record<string, unknown> = { status };
     if (reason !== undefined) body.output = reason;
-    body.checks = Object.fromEntries(included.map((m) => healthJsonCheck(view.probe, m, details)));
+    body.checks = Object.fromEntries(included.map((m) => healthJsonCheck(view, m, details)));
     return { statusCode, status, headers: HEALTH_JSON_HEADERS, body: JSON.stringify(body) };
   }
   const body: Record<string, unknown> = { status };

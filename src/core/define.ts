@@ -17,6 +17,7 @@ const OPTION_KEYS = [
   'failureThreshold',
   'successThreshold',
   'fatal',
+  'shared',
 ] as const;
 
 /**

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { type FleetEvent, FleetView } from '../fleet/fleet.js';
+import { type FleetOptions, normalizeFleet } from '../fleet/options.js';
 import { normalizeProbeServer, type ProbeServerOptions } from '../probe-server/options.js';
 import { ProbeServer } from '../probe-server/server.js';
-import type { HealthStatus, ProbeResponse } from './aggregate.js';
+import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
@@ -10,7 +12,7 @@ import { normalizeDefaults, normalizeTimers } from './options.js';
 import { normalizeOverload, OverloadMonitor, type OverloadOptions } from './overload.js';
 import { type Participant, validParticipant } from './participant.js';
 import type { ProbeState } from './probe-state.js';
-import { Registry, type ReportQuery } from './registry.js';
+import { type CheckView, Registry, type ReportQuery } from './registry.js';
 import { describeError } from './sanitize.js';
 import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
 import type { HealthSnapshot } from './snapshot.js';
@@ -43,6 +45,11 @@ export interface HealthOptions {
   probeServer?: ProbeServerOptions;
   /** Fail readiness (`overloaded`) while the event loop lags (see {@link OverloadOptions}). Default off. */
   overload?: OverloadOptions | false;
+  /**
+   * The fleet view for `shared` checks (see {@link FleetOptions}): while one fails, the peers are asked, and a failure
+   * a quorum of them sees too keeps `/ready` at 200 `warn`. Default off.
+   */
+  fleet?: FleetOptions;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -56,6 +63,7 @@ const KNOWN_OPTIONS = new Set([
   'historySize',
   'probeServer',
   'overload',
+  'fleet',
 ]);
 
 /**
@@ -63,7 +71,8 @@ const KNOWN_OPTIONS = new Set([
  * ({@link Lifecycle}). `Health` (from `probekit`) adds `attach()` for node:http servers on top of it.
  * Events: `transition` on every status change of a check, `run` after every run of a check ({@link RunEvent}),
  * `startup` once startup completes, `change` whenever any probe's answer may have changed, `start` when `start()`
- * first starts the checks, `shutdown` (with the trigger) when the shutdown sequence begins. Listeners that throw or reject are logged; they never break the schedule.
+ * first starts the checks, `shutdown` (with the trigger) when the shutdown sequence begins, `fleet` ({@link FleetEvent})
+ * when a shared check starts or stops failing fleet-wide. Listeners that throw or reject are logged; they never break the schedule.
  */
 export class HealthCore extends EventEmitter {
   /** The logger, wrapped so that it never throws. */
@@ -71,6 +80,8 @@ export class HealthCore extends EventEmitter {
   protected readonly timers: Timers;
   private readonly registry: Registry;
   private readonly lifecycle: Lifecycle;
+  /** The fleet view, when the `fleet` option is set. */
+  protected readonly fleetView: FleetView | undefined;
   private hooks = 0;
   private readonly overload: OverloadMonitor | undefined;
   /** The probe server (`probeServer` option): `listening` resolves with its address. Undefined when off. */
@@ -99,6 +110,7 @@ export class HealthCore extends EventEmitter {
     const shutdown = normalizeShutdown(options.shutdown);
     const probeServer = normalizeProbeServer(options.probeServer);
     const overload = normalizeOverload(options.overload);
+    const fleet = normalizeFleet(options.fleet);
     this.logger = normalizeLogger(options.logger);
     this.registry = new Registry(
       this.logger,
@@ -108,6 +120,7 @@ export class HealthCore extends EventEmitter {
         transition: (event) => this.safeEmit('transition', event),
         // The hot part of a run's end: skipped entirely while nobody listens (metrics do).
         run: (event) => {
+          this.fleetView?.onRun(event);
           if (this.listenerCount('run') > 0) this.safeEmit('run', event);
         },
         startup: () => this.safeEmit('startup'),
@@ -115,6 +128,15 @@ export class HealthCore extends EventEmitter {
       },
       historySize,
     );
+    const registry = this.registry;
+    this.fleetView =
+      fleet &&
+      new FleetView(fleet, {
+        logger: this.logger,
+        timers: this.timers,
+        setShared: (check, reason) => registry.setShared(check, reason),
+        emit: (event) => this.safeEmit('fleet', event),
+      });
     this.lifecycle = new Lifecycle(shutdown, this.logger, this.timers, {
       markShuttingDown: (trigger) => {
         this.registry.markShuttingDown();
@@ -130,6 +152,7 @@ export class HealthCore extends EventEmitter {
       phase: 'schedule',
       close: () => {
         this.lifecycle.release();
+        this.fleetView?.stop();
         this.registry.stop();
       },
     });
@@ -152,6 +175,13 @@ export class HealthCore extends EventEmitter {
    */
   register(check: Check): this {
     const added = this.registry.register(check);
+    if (added.shared && this.fleetView === undefined) {
+      this.logger.warn(
+        { check: added.name },
+        `probekit: check ${added.name} is shared, but no \`fleet\` option is set: it fails readiness like any check`,
+      );
+    }
+    if (added.shared) this.fleetView?.add(added);
     const close = added.close;
     if (close !== undefined) {
       this.lifecycle.add({ name: `close hook of check ${added.name}`, phase: 'checks', close: () => close.call(added) });
@@ -310,9 +340,49 @@ export class HealthCore extends EventEmitter {
     return this.registry.probeState();
   }
 
+  /** True when the `fleet` option is set. */
+  get hasFleet(): boolean {
+    return this.fleetView !== undefined;
+  }
+
+  /**
+   * Each shared check's fleet state (with the `fleet` option): `shared` is true while it fails here and on a quorum
+   * of the peers that answered the last round, so that `/ready` answers 200 `warn`. Empty without the option.
+   */
+  sharedStatus(): FleetEvent[] {
+    return this.fleetView?.status() ?? [];
+  }
+
   /** A copy of the whole registry's state. */
   snapshot(): HealthSnapshot {
     return this.registry.snapshot();
+  }
+
+  /**
+   * @internal For the watch streams and the status page: the checks, live, in registration order. Read only; the
+   * objects change as the checks run.
+   */
+  get checkViews(): readonly CheckView[] {
+    return this.registry.views;
+  }
+
+  /** @internal The registry-wide conditions of readiness (shutting down, holds, startup), without a snapshot. */
+  get gateState(): Gates {
+    return this.registry.gates();
+  }
+
+  /** @internal Runs recorded so far, all checks together: a watch stream's run-by-run fields moved when it did. */
+  get runCount(): number {
+    return this.registry.runs;
+  }
+
+  /**
+   * @internal A number that moves whenever `probe`'s answer (or one check's, with `check`) changes in substance:
+   * a status, a reason, a check's status, critical flag or output. Without `probe`, any such change. -1 for a
+   * check that is not registered.
+   */
+  substanceOf(probe?: Probe, check?: string): number {
+    return this.registry.substanceOf(probe, check);
   }
 
   /**

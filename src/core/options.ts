@@ -20,6 +20,8 @@ export interface NormalizedCheck {
   readonly failureThreshold: number;
   readonly successThreshold: number;
   readonly fatal: (error: Error) => boolean;
+  /** A dependency every replica shares: its failure may be kept at `warn` by the fleet view. */
+  readonly shared: boolean;
 }
 
 /** Default check settings. */
@@ -61,6 +63,8 @@ export function isConnectionError(error: Error): boolean {
   return visit(error, 0);
 }
 
+const never = (): boolean => false;
+
 function fail(where: string, option: string, expected: string, value: unknown): never {
   throw new InvalidOptionError(`${where}Expected \`${option}\` to be ${expected}, got \`${show(value)}\``);
 }
@@ -93,6 +97,7 @@ const KNOWN_CHECK_KEYS = new Set([
   'failureThreshold',
   'successThreshold',
   'fatal',
+  'shared',
 ]);
 
 /**
@@ -161,7 +166,11 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
   }
   const failureThreshold = positiveInt(where, 'failureThreshold', c.failureThreshold ?? defaults.failureThreshold ?? 3, 1000);
   const successThreshold = positiveInt(where, 'successThreshold', c.successThreshold ?? defaults.successThreshold ?? 1, 1000);
-  const fatal = c.fatal ?? defaults.fatal ?? isConnectionError;
+  const shared = c.shared ?? defaults.shared ?? false;
+  if (typeof shared !== 'boolean') fail(where, 'shared', 'a boolean', shared);
+  // A shared check does not fail at once on a refused connection: its failure waits for the threshold, so that the
+  // peers' answer (asked from the first failed run on) is in before it fails.
+  const fatal = c.fatal ?? defaults.fatal ?? (shared ? never : isConnectionError);
   if (typeof fatal !== 'function') fail(where, 'fatal', 'a function (error) => boolean', fatal);
   const run = c.run;
   const close = c.close;
@@ -181,6 +190,7 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
     failureThreshold,
     successThreshold,
     fatal,
+    shared,
   });
 }
 

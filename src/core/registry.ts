@@ -49,11 +49,35 @@ export interface RegistryEvents {
   change(): void;
 }
 
-interface Entry {
-  readonly check: NormalizedCheck;
+interface Entry extends CheckView {
   readonly runner: CheckRunner;
-  readonly history: History;
   state: CheckState;
+  runs: number;
+  substance: number;
+  /** The probes it counts for now (startup follows ready while no check lists startup). */
+  memberOf: Probe[];
+}
+
+/**
+ * One check as the watch streams and the status page read it: live data, not a copy (read it, never keep it).
+ * `runs` counts its recorded runs; `substance` is bumped whenever what it shows changes in substance (its status,
+ * or its output or error text), not on a run that only moves `lastRun`, `durationMs` or the streaks.
+ */
+export interface CheckView {
+  readonly check: NormalizedCheck;
+  readonly state: CheckState;
+  readonly history: History;
+  readonly runs: number;
+  readonly substance: number;
+  /** Registration order, from 0. */
+  readonly index: number;
+}
+
+/** Does a run change what a check shows, beyond its run-by-run fields? */
+function changesSubstance(before: CheckState, after: CheckState): boolean {
+  return (
+    before.status !== after.status || before.errorText !== after.errorText || before.details?.output !== after.details?.output
+  );
 }
 
 function resultOf(outcome: Outcome): RunResult {
@@ -71,9 +95,12 @@ const EMPTY: ReadonlySet<string> = new Set();
  */
 export class Registry implements Reporter {
   private readonly entries = new Map<string, Entry>();
-  private memberEntries: Record<Probe, Entry[]> = { live: [], ready: [], startup: [] };
-  private members: Record<Probe, Member[]> = { live: [], ready: [], startup: [] };
+  /** Each probe's members, in registration order: the entries themselves, so a run rebuilds nothing. */
+  private members: Record<Probe, Entry[]> = { live: [], ready: [], startup: [] };
+  private readonly list: Entry[] = [];
   private holds = new Map<symbol, string>();
+  /** Shared checks failing on a quorum of peers too, with the reason `/ready` shows (see {@link Registry.setShared}). */
+  private readonly sharedOutages = new Map<string, string>();
   private running = false;
   private stopped = false;
   private latched = false;
@@ -81,6 +108,10 @@ export class Registry implements Reporter {
   private broken: readonly string[] | undefined;
   /** Bumped on every change; a cached response is valid while its version matches. */
   private version = 0;
+  /** Runs recorded, all checks together. */
+  private runCount = 0;
+  /** Per probe, bumped when one of its answers changes in substance; `all` for any change at all. */
+  private readonly substance = { live: 0, ready: 0, startup: 0, all: 0 };
   private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
   // The hot path: one slot per probe x format x details, no key building.
   private readonly fast: ({ version: number; response: ProbeResponse } | undefined)[] = [];
@@ -103,11 +134,16 @@ export class Registry implements Reporter {
       state: INITIAL_STATE,
       history: new History(this.historySize),
       runner: new CheckRunner(normalized, this.timers, (outcome) => this.record(entry, outcome)),
+      runs: 0,
+      substance: 0,
+      memberOf: [],
+      index: this.list.length,
     };
     this.entries.set(normalized.name, entry);
+    this.list.push(entry);
     warnLiveDependency(this.logger, check, normalized);
     this.rebuildMembers();
-    this.events.change();
+    this.changed();
     if (this.running) entry.runner.start();
     return normalized;
   }
@@ -190,6 +226,17 @@ export class Registry implements Reporter {
     return { members, gates: this.gates() };
   }
 
+  /**
+   * The fleet's verdict on a shared check: `reason` while a quorum of the peers sees it failing too (a failing shared
+   * check then counts for `/ready` as a non-critical one), `undefined` when not. A change rebuilds the answers.
+   */
+  setShared(name: string, reason: string | undefined): void {
+    if (this.sharedOutages.get(name) === reason) return;
+    if (reason === undefined) this.sharedOutages.delete(name);
+    else this.sharedOutages.set(name, reason);
+    this.changed();
+  }
+
   report(probe: Probe, query?: ReportQuery): ProbeResponse {
     const format = query?.format ?? 'json';
     const details = query?.details === true;
@@ -203,7 +250,7 @@ export class Registry implements Reporter {
     }
     if (query.check !== undefined) {
       const entry = this.entries.get(query.check);
-      if (entry === undefined || !this.memberEntries[probe].includes(entry)) return notFound(probe, query.check);
+      if (entry === undefined || !this.members[probe].includes(entry)) return notFound(probe, query.check);
       const key = `${probe}/${query.check}|${format}|${details}`;
       const hit = this.cache.get(key);
       if (hit !== undefined && hit.version === this.version) return hit.response;
@@ -237,8 +284,14 @@ export class Registry implements Reporter {
     return { status, started: this.latched, shuttingDown: this.shuttingDown, holds: [...this.holds.values()], checks };
   }
 
-  private gates(): Gates {
-    const gates = { shuttingDown: this.shuttingDown, holds: [...this.holds.values()], started: this.latched };
+  /** The registry-wide conditions of the answers: shutting down, holds, startup, `markBroken` and shared outages. */
+  gates(): Gates {
+    const gates: Gates = {
+      shuttingDown: this.shuttingDown,
+      holds: [...this.holds.values()],
+      started: this.latched,
+      shared: this.sharedOutages,
+    };
     return this.broken === undefined ? gates : { ...gates, broken: this.broken };
   }
 
@@ -246,21 +299,36 @@ export class Registry implements Reporter {
     return { probe, members, excluded: excluded ?? EMPTY, gates: this.gates(), single };
   }
 
-  private rebuildMembers(): void {
-    const all = [...this.entries.values()];
-    const explicitStartup = all.some((e) => e.check.startup);
-    for (const p of PROBES) this.memberEntries[p] = all.filter((e) => isMember(e.check, p, explicitStartup));
-    this.refreshMembers();
+  /** The checks in registration order, live (see {@link CheckView}). */
+  get views(): readonly CheckView[] {
+    return this.list;
   }
 
-  private refreshMembers(): void {
-    for (const p of PROBES) this.members[p] = this.memberEntries[p].map((e) => ({ check: e.check, state: e.state }));
-    this.version++;
+  /** Runs recorded so far, all checks together. */
+  get runs(): number {
+    return this.runCount;
+  }
+
+  /**
+   * A number that moves whenever `probe`'s answer (or one check's, with `check`) changes in substance: a status,
+   * a reason, a check's status, critical flag or output. Without `probe`, any such change at all.
+   */
+  substanceOf(probe?: Probe, check?: string): number {
+    if (check !== undefined) return this.entries.get(check)?.substance ?? -1;
+    return probe === undefined ? this.substance.all : this.substance[probe];
+  }
+
+  private rebuildMembers(): void {
+    const explicitStartup = this.list.some((e) => e.check.startup);
+    for (const p of PROBES) this.members[p] = this.list.filter((e) => isMember(e.check, p, explicitStartup));
+    for (const e of this.list) e.memberOf = PROBES.filter((p) => isMember(e.check, p, explicitStartup));
   }
 
   /** A change that can alter a probe's status (not only a body): answers are rebuilt and listeners told. */
   private changed(): void {
     this.version++;
+    for (const p of PROBES) this.substance[p]++;
+    this.substance.all++;
     this.events.change();
   }
 
@@ -276,11 +344,21 @@ export class Registry implements Reporter {
 
   private record(entry: Entry, outcome: Outcome): void {
     const now = this.timers.now();
-    const { state, transition } = applyResult(entry.state, outcome, entry.check, now);
+    const before = entry.state;
+    const { state, transition } = applyResult(before, outcome, entry.check, now);
+    // O(1) whatever the number of checks: the members are the entries, so only the version moves.
     entry.state = state;
-    this.refreshMembers();
+    entry.runs++;
+    this.runCount++;
+    this.version++;
     const result = resultOf(outcome);
     entry.history.push({ at: now, result, durationMs: outcome.durationMs });
+    const substantial = changesSubstance(before, state);
+    if (substantial) {
+      entry.substance++;
+      this.substance.all++;
+      for (const p of entry.memberOf) this.substance[p]++;
+    }
     this.events.run({ name: entry.check.name, result, durationMs: outcome.durationMs, at: now, status: state.status });
     if (transition) {
       const event: TransitionEvent = {
@@ -308,6 +386,9 @@ export class Registry implements Reporter {
       }
       this.events.change();
       this.events.transition(event);
+    } else if (substantial) {
+      // The output or the error text moved without a transition: the bodies show it, so the answer changed.
+      this.events.change();
     }
     this.updateLatch();
   }

@@ -43,6 +43,13 @@ export interface CheckOptions {
    * Default {@link isConnectionError}: ECONNREFUSED, ENOTFOUND, EHOSTUNREACH, ENETUNREACH.
    */
   fatal?: (error: Error) => boolean;
+  /**
+   * A dependency every replica uses (the database, the cache). With the registry's `fleet` option, while it fails
+   * the instance asks its peers, and a failure they see too keeps `/ready` at 200 `warn` (a shared outage). Without
+   * a `fatal` of its own it fails only after `failureThreshold` runs, so that the peers' answer is in first.
+   * Default `false`.
+   */
+  shared?: boolean;
 }
 
 /** A dependency check: a name, a function that resolves when healthy, and its settings. */

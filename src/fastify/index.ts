@@ -114,6 +114,7 @@ const REGISTRY_OPTIONS = [
   'logger',
   'probeServer',
   'overload',
+  'fleet',
 ] as const;
 /** Every key the plugin reads, plus the ones Fastify's `register()` itself takes; anything else is a typo. */
 const PLUGIN_OPTIONS = new Set<string>([
@@ -123,8 +124,10 @@ const PLUGIN_OPTIONS = new Set<string>([
   'prefix',
   'details',
   'maxWatchers',
+  'watchInterval',
   'statusPage',
   'statusCodes',
+  'envoy',
   'metrics',
   'logLevel',
   'logSerializers',
@@ -159,6 +162,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
       ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
       ...(opts.probeServer !== undefined && { probeServer: opts.probeServer }),
       ...(opts.overload !== undefined && { overload: opts.overload }),
+      ...(opts.fleet !== undefined && { fleet: opts.fleet }),
       logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
     });
 
@@ -171,6 +175,7 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
     ...(opts.prefix !== undefined && { prefix: opts.prefix }),
     ...(opts.statusPage !== undefined && { statusPage: opts.statusPage }),
     ...(metricsRoute !== undefined && { metricsPath: metricsRoute.path }),
+    ...(opts.envoy !== undefined && { envoy: opts.envoy }),
   });
   const unguard = guardMalformed(app.server, http as NormalizedHttp<unknown>);
   // The app's own close (its onClose hooks: pools, ...) is a participant of the shutdown, after the cleanup hooks.

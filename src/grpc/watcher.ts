@@ -1,3 +1,4 @@
+import { LatestValue } from '../core/latest-value.js';
 import { RESPONSES, type StatusMessage, type WireStatus } from './definition.js';
 
 /** What a Watch call is to the watcher: grpc-js's `ServerWritableStream`, reduced to what is used. */
@@ -10,41 +11,45 @@ export interface WatchCall {
 }
 
 /**
- * One open Watch stream. It sends a status only when it differs from the last one sent, keeps at most one message
- * in flight (the next waits for the write callback, and for 'drain' when `write()` returned false), and while it
- * waits it keeps only the latest status: a slow reader gets the newest answer, never a queue of old ones.
+ * One open Watch stream, over the same "latest value only" sender as the HTTP watch streams ({@link LatestValue}):
+ * a status is sent only when it differs from the last one sent, at most one message is in flight (the next waits
+ * for the write callback, and for 'drain' when `write()` returned false), and while it waits only the latest status
+ * is kept: a slow reader gets the newest answer, never a queue of old ones.
  */
 export class Watcher {
-  private last: WireStatus | undefined;
   private pending: WireStatus | undefined;
-  private inFlight = false;
-  private needDrain = false;
-  private ended = false;
-  private readonly onWritten = () => {
-    this.inFlight = false;
-    this.flush();
-  };
-  private readonly onDrain = () => {
-    this.needDrain = false;
-    this.flush();
-  };
+  private readonly sender: LatestValue<WireStatus>;
 
   constructor(
     /** The service name asked for; shown in the log of a drain cut short. */
     readonly service: string,
     private readonly call: WatchCall,
-  ) {}
+  ) {
+    this.sender = new LatestValue<WireStatus>(
+      {
+        write: (status, written) => call.write(RESPONSES[status], written),
+        onceDrain: (listener) => call.once('drain', listener),
+        offDrain: (listener) => call.removeListener('drain', listener),
+        end: () => call.end(),
+      },
+      () => {
+        const next = this.pending;
+        this.pending = undefined;
+        return next;
+      },
+    );
+  }
 
   /** True once the stream was ended or cancelled. */
   get isEnded(): boolean {
-    return this.ended || this.call.cancelled;
+    return this.sender.isEnded || this.call.cancelled;
   }
 
   /** Sends `status` now if the stream can take it, else remembers it as the one to send next (replacing any older). */
   push(status: WireStatus): void {
     if (this.isEnded) return;
     this.pending = status;
-    this.flush();
+    this.sender.poke();
   }
 
   /**
@@ -56,36 +61,12 @@ export class Watcher {
       this.forget();
       return;
     }
-    const next = this.pending;
-    this.pending = undefined;
-    // The final message goes out even while the stream is busy: one more is still bounded.
-    if (next !== undefined && next !== this.last) this.call.write(RESPONSES[next], noop);
-    this.forget();
-    this.call.end();
+    this.sender.end();
   }
 
   /** Stops writing (a cancelled call, or ended): drops the pending status and the 'drain' listener. */
   forget(): void {
-    this.ended = true;
     this.pending = undefined;
-    if (this.needDrain) {
-      this.needDrain = false;
-      this.call.removeListener('drain', this.onDrain);
-    }
-  }
-
-  private flush(): void {
-    if (this.inFlight || this.needDrain || this.isEnded) return;
-    const next = this.pending;
-    this.pending = undefined;
-    if (next === undefined || next === this.last) return;
-    this.last = next;
-    this.inFlight = true;
-    if (!this.call.write(RESPONSES[next], this.onWritten)) {
-      this.needDrain = true;
-      this.call.once('drain', this.onDrain);
-    }
+    this.sender.forget();
   }
 }
-
-function noop(): void {}

@@ -101,7 +101,9 @@ export function attachServer(
   const isProbe = (req: ProbeLike) => isProbeRequest(http, metrics, req);
   // An HTTP/2 server's compatibility API hands the same request handlers a req and res that the probe answers use
   // in the same way (`setHeader`, `writeHead`, `end`): `serveProbes` works there too.
-  const tracker = isHttp2Server(server) ? new Http2Tracker(server, isProbe) : new ServerTracker(server, isProbe);
+  const tracker = isHttp2Server(server)
+    ? new Http2Tracker(server, isProbe, http.envoy)
+    : new ServerTracker(server, isProbe, http.envoy);
   if (serveProbes !== true) return { target: tracker, detach: () => tracker.detach() };
   const endpoint = new Endpoint(health, http);
   const restore = intercept(server as Server, (req, res) => {

@@ -1,5 +1,5 @@
 import { type Format, JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { Reporter, ReportQuery } from '../core/registry.js';
 import type { Probe } from '../core/types.js';
 import { PROBES } from '../core/types.js';
@@ -18,6 +18,12 @@ export interface HttpOptions<Req = unknown> {
   details?: DetailsOption<Req>;
   /** Most `?watch` streams (Server-Sent Events) open at once on this adapter; past it, 503. Default 100; 0 turns watching off. */
   maxWatchers?: number;
+  /**
+   * Ms between the events a `?watch` stream sends for run-by-run fields alone (`lastRun`, durations, streaks, the
+   * status page's history): a change in substance (a status, a reason, an output) is sent at once, the rest at most
+   * this often per stream. 100 to 3600000; default 5000.
+   */
+  watchInterval?: number;
   /** The HTML status page: `true` serves it at `/health`, `{ path }` elsewhere. Default off. Follows `details`. */
   statusPage?: boolean | { path?: string };
   /**
@@ -25,6 +31,11 @@ export interface HttpOptions<Req = unknown> {
    * read a failing non-critical check as `warning`. Default `{ pass: 200, warn: 200, fail: 503 }`.
    */
   statusCodes?: { pass?: number; warn?: number; fail?: number };
+  /**
+   * For Envoy's active HTTP health checker: a `warn` answer of a probe path carries `x-envoy-degraded`, so Envoy
+   * marks the host degraded (it gets traffic only when the healthy hosts fall short). Default `false`.
+   */
+  envoy?: boolean;
 }
 
 /** HTTP options after validation. */
@@ -35,9 +46,12 @@ export interface NormalizedHttp<Req = unknown> {
   /** Probe by exact full path, for the node:http layer. */
   readonly byPath: ReadonlyMap<string, Probe>;
   readonly maxWatchers: number;
+  readonly watchInterval: number;
   /** The status page's path (prefix included), or `undefined` when it is off. */
   readonly statusPage: string | undefined;
-  /** Applies `statusCodes`; `undefined` when they are the defaults (the hot path then skips it). */
+  /** `envoy: true` was given. */
+  readonly envoy: boolean;
+  /** Applies `statusCodes` and `envoy`; `undefined` when both are the defaults (the hot path then skips it). */
   readonly remap: ((r: ProbeResponse) => ProbeResponse) | undefined;
 }
 
@@ -110,6 +124,12 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   if (typeof maxWatchers !== 'number' || !Number.isInteger(maxWatchers) || maxWatchers < 0 || maxWatchers > 100_000) {
     throw new InvalidOptionError(`Expected \`maxWatchers\` to be an integer from 0 to 100000, got \`${String(maxWatchers)}\``);
   }
+  const watchInterval = input.watchInterval ?? 5000;
+  if (typeof watchInterval !== 'number' || !Number.isInteger(watchInterval) || watchInterval < 100 || watchInterval > 3_600_000) {
+    throw new InvalidOptionError(
+      `Expected \`watchInterval\` to be an integer from 100 to 3600000 (ms), got \`${showValue(watchInterval)}\``,
+    );
+  }
   const page = input.statusPage ?? false;
   let statusPage: string | undefined;
   if (page === true) statusPage = `${prefix}/health`;
@@ -123,9 +143,11 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
     throw new InvalidOptionError(`The status page and a probe share the path \`${statusPage}\``);
   }
   const codes = statusCodesOf(input.statusCodes);
+  const envoy = input.envoy ?? false;
+  if (typeof envoy !== 'boolean') throw new InvalidOptionError(`Expected \`envoy\` to be a boolean, got \`${String(envoy)}\``);
   const isDefault = codes === undefined || (codes.pass === 200 && codes.warn === 200 && codes.fail === 503);
-  const remap = isDefault ? undefined : remapper(codes);
-  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, statusPage, remap });
+  const remap = isDefault && !envoy ? undefined : remapper(codes ?? DEFAULT_CODES, envoy);
+  return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, watchInterval, statusPage, envoy, remap });
 }
 
 function truthyFlag(value: unknown): boolean {
@@ -201,20 +223,24 @@ export function respond<Req>(
 }
 
 type StatusCodes = { readonly pass: number; readonly warn: number; readonly fail: number };
+const DEFAULT_CODES: StatusCodes = Object.freeze({ pass: 200, warn: 200, fail: 503 });
 
 /**
- * The answer with the status codes of `statusCodes` (Consul reads 429 as warning). Each rendered answer is remapped
+ * The answer with the status codes of `statusCodes` (Consul reads 429 as warning) and, with `envoy`, the
+ * `x-envoy-degraded` header on a `warn` answer (Envoy reads the header's presence). Each rendered answer is remapped
  * once: the registry's cached answers are the keys, so the hot path does a WeakMap lookup, no allocation.
  */
-function remapper(codes: StatusCodes): (r: ProbeResponse) => ProbeResponse {
+function remapper(codes: StatusCodes, envoy: boolean): (r: ProbeResponse) => ProbeResponse {
   const cache = new WeakMap<ProbeResponse, ProbeResponse>();
   return (r) => {
     if (r.status === 'error') return r;
     const code = codes[r.status];
-    if (code === r.statusCode) return r;
+    const degraded = envoy && r.status === 'warn';
+    if (code === r.statusCode && !degraded) return r;
     let mapped = cache.get(r);
     if (mapped === undefined) {
-      mapped = Object.freeze({ ...r, statusCode: code });
+      const headers = degraded ? Object.freeze({ ...r.headers, 'x-envoy-degraded': 'true' }) : r.headers;
+      mapped = Object.freeze({ ...r, statusCode: code, headers });
       cache.set(r, mapped);
     }
     return mapped;

@@ -33,15 +33,23 @@ export class Http2Tracker implements DrainTarget {
     // connection then serves one answer with `Connection: close`).
     if (this.announced) session.once('stream', () => goAway(session));
   };
-  /** An HTTP/1 request of an `allowHTTP1` server, after the signal: its connection closes after the answer. */
+  /**
+   * A request of the compatibility API after the signal: an HTTP/1 one (`allowHTTP1`) closes its connection after the
+   * answer; with `envoy`, every answer says `x-envoy-immediate-health-check-fail: true`.
+   */
   private readonly onHttp1Request = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.httpVersionMajor === 1) markClose(res);
+    if (req.httpVersionMajor === 1) markClose(res, this.envoy);
+    else if (this.envoy && !res.headersSent) res.setHeader('x-envoy-immediate-health-check-fail', 'true');
   };
 
-  /** @param isProbe Tells probe streams from traffic, for {@link watchTraffic}. */
+  /**
+   * @param isProbe Tells probe streams from traffic, for {@link watchTraffic}.
+   * @param envoy From the signal on, every answer also says `x-envoy-immediate-health-check-fail: true`.
+   */
   constructor(
     readonly server: AnyHttp2Server,
     private readonly isProbe: (req: ProbeLike) => boolean = () => false,
+    private readonly envoy = false,
   ) {
     server.on('session', this.onSession);
   }

@@ -29,11 +29,13 @@ function currentResponse(socket: Socket): ServerResponse | undefined {
 export type ProbeLike = Pick<IncomingMessage, 'url' | 'headers'>;
 
 /** Makes `res` (not sent yet) the last answer of its connection: `Connection: close`, then the socket ends. */
-export function markClose(res: ServerResponse): void {
+export function markClose(res: ServerResponse, envoy = false): void {
   if (!res.headersSent) {
     // Node then ends the socket right after this response instead of keeping it alive.
     res.setHeader('connection', 'close');
     res.shouldKeepAlive = false;
+    // Envoy ejects the host at once on this header, instead of at its next health check.
+    if (envoy) res.setHeader('x-envoy-immediate-health-check-fail', 'true');
   }
 }
 
@@ -62,17 +64,19 @@ export class ServerTracker implements DrainTarget {
    * Added at the shutdown signal ({@link announce}), not before: every request from then on closes its keep-alive
    * connection after its answer, so the client's next connection goes to an instance still in service.
    */
-  private readonly onLateRequest = (_req: IncomingMessage, res: ServerResponse) => markClose(res);
+  private readonly onLateRequest = (_req: IncomingMessage, res: ServerResponse) => markClose(res, this.envoy);
   private announced = false;
   private readonly closeIdle = () => setImmediate(() => this.server.closeIdleConnections?.());
 
   /**
    * @param isProbe Tells probe requests (which keep coming from the kubelet and load balancers during a shutdown)
    *   from traffic, for {@link watchTraffic}.
+   * @param envoy From the signal on, every answer also says `x-envoy-immediate-health-check-fail: true`.
    */
   constructor(
     readonly server: Server,
     private readonly isProbe: (req: ProbeLike) => boolean = () => false,
+    private readonly envoy = false,
   ) {
     // An https server hands HTTP the TLS socket of 'secureConnection', not the raw one of 'connection'.
     this.event = server instanceof TlsServer ? 'secureConnection' : 'connection';
@@ -109,7 +113,7 @@ export class ServerTracker implements DrainTarget {
     this.server.prependListener('request', this.onLateRequest);
     for (const socket of this.sockets) {
       const res = currentResponse(socket);
-      if (res !== undefined) markClose(res);
+      if (res !== undefined) markClose(res, this.envoy);
     }
   }
 

@@ -4,16 +4,9 @@ import type { HealthCore } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { detailsFor, type NormalizedHttp, type ProbeQuery, respond } from './contract.js';
 import { type PagePart, statusPagePart } from './paths.js';
-import {
-  pageModel,
-  renderStatusPage,
-  STATUS_CSS,
-  STATUS_CSS_HEADERS,
-  STATUS_HTML_HEADERS,
-  STATUS_JS,
-  STATUS_JS_HEADERS,
-} from './status-page.js';
-import { WatchHub } from './watch.js';
+import { STATUS_CSS, STATUS_CSS_HEADERS, STATUS_HTML_HEADERS, STATUS_JS, STATUS_JS_HEADERS } from './status-page.js';
+import { PageFeed } from './status-page-feed.js';
+import { HEARTBEAT_MS, WatchHub } from './watch.js';
 
 function asset(headers: Readonly<Record<string, string>>, body: string): ProbeResponse {
   return Object.freeze({ statusCode: 200, status: 'pass', headers, body });
@@ -26,27 +19,21 @@ export type { PagePart } from './paths.js';
 
 /**
  * One adapter's live parts over the stateless contract: its watch streams (at most `maxWatchers`, ended by the
- * shutdown's drain) and its status page. The Fastify plugin, the Express router and `attach()` each make one.
+ * shutdown's drain) and its status page, rendered from a cached model updated per changed check. The Fastify
+ * plugin, the Express router and `attach()` each make one.
  */
 export class Endpoint<Req> {
   private readonly hub: WatchHub | undefined;
   private readonly removeTarget: () => void;
-  /** The page model as JSON, per details flag, until the next change (many page streams share one rendering). */
-  private pageJson: [string | undefined, string | undefined] = [undefined, undefined];
-  private readonly invalidate = () => {
-    this.pageJson = [undefined, undefined];
-  };
+  private feed: PageFeed | undefined;
 
   constructor(
     readonly health: HealthCore,
     readonly http: NormalizedHttp<Req>,
   ) {
-    this.hub = http.maxWatchers > 0 ? new WatchHub(health, http.maxWatchers) : undefined;
+    this.hub = http.maxWatchers > 0 ? new WatchHub(health, http.maxWatchers, HEARTBEAT_MS, http.watchInterval) : undefined;
+    // The hub is a participant of its own, whichever face was wired first: its streams end when the drain starts.
     this.removeTarget = this.hub ? health.addDrainTarget(this.hub, 'watch streams') : () => {};
-    if (http.statusPage !== undefined) {
-      health.on('change', this.invalidate);
-      health.on('run', this.invalidate);
-    }
   }
 
   /** Which status page part `path` is (decoded, no query), or `undefined`. */
@@ -70,7 +57,16 @@ export class Endpoint<Req> {
     if (query.watch && raw !== undefined && this.hub !== undefined && raw.req.method === 'GET') {
       // The stream carries the JSON answer, whatever Accept or ?verbose say: one event is one line of JSON.
       const json = { ...pr, verbose: false, accept: undefined };
-      if (this.hub.open(raw.req, raw.res, () => respond(this.health, this.http, probe, json, request).body)) return undefined;
+      // A check that is not there is the plain GET's 404, not a stream (and takes no watcher slot).
+      if (respond(this.health, this.http, probe, json, request).status === 'error') {
+        return respond(this.health, this.http, probe, pr, request);
+      }
+      const health = this.health;
+      const feed = {
+        key: check === undefined ? () => health.substanceOf(probe) : () => health.substanceOf(undefined, check),
+        render: () => respond(health, this.http, probe, json, request).body,
+      };
+      if (this.hub.open(raw.req, raw.res, feed)) return undefined;
     }
     return respond(this.health, this.http, probe, pr, request);
   }
@@ -85,24 +81,17 @@ export class Endpoint<Req> {
     if (part === 'css') return CSS;
     if (part === 'js') return JS;
     const details = detailsFor(this.http.details, request);
+    this.feed ??= new PageFeed(this.health);
     if (watch && raw !== undefined && this.hub !== undefined && raw.req.method === 'GET') {
-      if (this.hub.open(raw.req, raw.res, () => this.modelJson(details))) return undefined;
+      if (this.hub.open(raw.req, raw.res, this.feed.stream(details))) return undefined;
     }
-    const body = renderStatusPage(pageModel(this.health.snapshot(), details), { path: this.http.statusPage as string });
+    const body = this.feed.html(details, this.http.statusPage as string);
     return { statusCode: 200, status: 'pass', headers: STATUS_HTML_HEADERS, body };
-  }
-
-  private modelJson(details: boolean): string {
-    const i = details ? 1 : 0;
-    this.pageJson[i] ??= JSON.stringify(pageModel(this.health.snapshot(), details));
-    return this.pageJson[i];
   }
 
   /** Ends the streams and stops listening (the adapter is removed or its app closed). */
   close(): void {
     this.hub?.close();
     this.removeTarget();
-    this.health.off('change', this.invalidate);
-    this.health.off('run', this.invalidate);
   }
 }

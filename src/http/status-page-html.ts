@@ -20,7 +20,12 @@ function el(tag: string, attrs: Attrs, children: readonly string[] = []): string
 
 /** "just now", "12 s ago", "3 min ago", "5 h ago", "2 d ago": the time from `iso` to `now` (ms since the epoch). */
 export function ago(iso: string, now: number): string {
-  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  return agoMs(Date.parse(iso), now);
+}
+
+/** {@link ago} of a time in ms since the epoch. */
+export function agoMs(ms: number, now: number): string {
+  const s = Math.max(0, Math.floor((now - ms) / 1000));
   if (s < 1) return 'just now';
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
@@ -42,19 +47,19 @@ export function checkLabel(c: Pick<PageCheck, 'status' | 'critical'>): 'pass' | 
 }
 
 /** The worst of the three probes' statuses, for the document title. */
-export function overall(model: PageModel): 'pass' | 'warn' | 'fail' {
+export function overall(model: Pick<PageModel, 'status'>): 'pass' | 'warn' | 'fail' {
   const all = [model.status.live, model.status.ready, model.status.startup];
   if (all.includes('fail')) return 'fail';
   return all.includes('warn') ? 'warn' : 'pass';
 }
 
 /** The document title: the worst probe status first, so that a tab shows it. */
-export function titleText(model: PageModel): string {
+export function titleText(model: Pick<PageModel, 'status'>): string {
   return `${overall(model)} · health`;
 }
 
 /** "5 checks · 1 failing · 1 warning · 1 unknown". */
-export function summaryText(model: PageModel): string {
+export function summaryText(model: { readonly checks: readonly Pick<PageCheck, 'status' | 'critical'>[] }): string {
   const n = model.checks.length;
   const failing = model.checks.filter((c) => checkLabel(c) === 'fail').length;
   const warning = model.checks.filter((c) => checkLabel(c) === 'warn').length;
@@ -73,7 +78,7 @@ export function timeHtml(iso: string | null, now: number): string {
 }
 
 /** The three probes' status cards. */
-export function probesHtml(model: PageModel): string {
+export function probesHtml(model: Pick<PageModel, 'status'>): string {
   return (['live', 'ready', 'startup'] as const)
     .map((p) => {
       const s = model.status[p];
@@ -86,7 +91,7 @@ export function probesHtml(model: PageModel): string {
 }
 
 /** The registry-wide conditions that fail readiness: shutting down, holds, startup not complete. */
-export function notesHtml(model: PageModel): string {
+export function notesHtml(model: Pick<PageModel, 'shuttingDown' | 'holds' | 'started'>): string {
   const notes: string[] = [];
   if (model.shuttingDown)
     notes.push(el('p', { class: 'note note-fail' }, ['Shutting down: readiness fails while the server drains.']));
@@ -107,13 +112,22 @@ export function runTitle(run: PageRun): string {
   return `${run.at}, ${run.result}, ${duration(run.durationMs)}`;
 }
 
-/** The strip of the last {@link HISTORY_SLOTS} runs, oldest left, newest right; empty slots pad the left. */
-export function stripHtml(history: readonly PageRun[]): string {
+/** One slot of the strip: a run. */
+export function slotHtml(run: PageRun): string {
+  return el('span', { class: `r r-${run.result}`, title: runTitle(run) });
+}
+
+const EMPTY_SLOT = el('span', { class: 'r r-empty' });
+
+/**
+ * The strip of the last {@link HISTORY_SLOTS} runs, oldest left, newest right; empty slots pad the left.
+ * `slots` are the runs' {@link slotHtml}, when the caller keeps them (the status page's cache does).
+ */
+export function stripHtml(history: readonly PageRun[], slots?: readonly string[]): string {
   const runs = history.slice(-HISTORY_SLOTS);
-  const slots: string[] = [];
-  for (let i = runs.length; i < HISTORY_SLOTS; i++) slots.push(el('span', { class: 'r r-empty' }));
-  for (const run of runs) slots.push(el('span', { class: `r r-${run.result}`, title: runTitle(run) }));
-  return el('span', { class: 'strip', role: 'img', 'aria-label': stripLabel(runs) }, slots);
+  const own = slots === undefined ? runs.map(slotHtml) : slots.slice(-HISTORY_SLOTS);
+  const pad = HISTORY_SLOTS - own.length > 0 ? EMPTY_SLOT.repeat(HISTORY_SLOTS - own.length) : '';
+  return el('span', { class: 'strip', role: 'img', 'aria-label': stripLabel(runs) }, [pad, ...own]);
 }
 
 function streakHtml(c: PageCheck): string {
@@ -138,8 +152,8 @@ function outputHtml(c: PageCheck): string {
   return parts.join('');
 }
 
-/** One table row per check. */
-export function rowHtml(c: PageCheck, now: number): string {
+/** One table row per check; `strip` is its {@link stripHtml} when the caller has it already. */
+export function rowHtml(c: PageCheck, now: number, strip?: string): string {
   const label = checkLabel(c);
   const tags = [
     el('span', { class: c.critical ? 'tag tag-critical' : 'tag tag-noncritical' }, [c.critical ? 'critical' : 'non-critical']),
@@ -153,12 +167,15 @@ export function rowHtml(c: PageCheck, now: number): string {
     el('td', { class: 'c-duration' }, [c.durationMs === null ? el('span', { class: 'none' }, ['—']) : duration(c.durationMs)]),
     el('td', { class: 'c-streak' }, [streakHtml(c)]),
     el('td', { class: 'c-output' }, [outputHtml(c)]),
-    el('td', { class: 'c-history' }, [stripHtml(c.history)]),
+    el('td', { class: 'c-history' }, [strip ?? stripHtml(c.history)]),
   ]);
 }
 
+/** The table body when no check is registered. */
+export const NO_ROWS_HTML = el('tr', { class: 'empty' }, [el('td', { colspan: '8' }, ['No checks registered.'])]);
+
 /** The table body: the rows, or one row saying that no check is registered. */
-export function rowsHtml(model: PageModel, now: number): string {
-  if (model.checks.length === 0) return el('tr', { class: 'empty' }, [el('td', { colspan: '8' }, ['No checks registered.'])]);
+export function rowsHtml(model: Pick<PageModel, 'checks'>, now: number): string {
+  if (model.checks.length === 0) return NO_ROWS_HTML;
   return model.checks.map((c) => rowHtml(c, now)).join('');
 }

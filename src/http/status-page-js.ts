@@ -1,8 +1,11 @@
 /**
  * The status page's script, served at `<path>/status.js`. It follows `location.pathname + '?watch'` (an
- * EventSource, so same origin; it reconnects by itself), and on each message, a `PageModel` as JSON, rebuilds
- * the probe cards, the notes and the table rows in place with `createElement`/`textContent` (never HTML from data);
- * the relative times tick every second, counted from the server's clock. When the stream is refused (closed, not
+ * EventSource, so same origin; it reconnects by itself). The first message is the whole model (`type: 'model'`,
+ * with the checks' registration order); the next ones (`type: 'update'`) carry only the checks that changed, each
+ * with its runs since the previous message. It keeps the model, rebuilds only the rows of changed checks (and
+ * reorders the table when a check changed group), and the probe cards, notes and summary, with
+ * `createElement`/`textContent` (never HTML from data); the relative times tick every second, counted from the
+ * server's clock. When the stream is refused (closed, not
  * just dropped) it reloads the page every `refreshSeconds`, as the `<noscript>` refresh does without JavaScript.
  * Once the first message is applied, `<html data-live="1">`.
  *
@@ -155,9 +158,51 @@ export const STATUS_JS = `(function () {
     ]);
   }
 
-  function rows(m, now) {
-    if (m.checks.length === 0) return [el('tr', { class: 'empty' }, [el('td', { colspan: '8' }, ['No checks registered.'])])];
-    return m.checks.map(function (c) { return row(c, now); });
+  function rank(c) {
+    if (c.status === 'pass') return 2;
+    return c.critical ? 0 : 1;
+  }
+
+  /* The model the page shows: the checks by name, their registration order, the rows built for them. */
+  /* Maps without a prototype: a check may be called constructor or __proto__. */
+  function map() { return Object.create(null); }
+  var model = null;
+  var byName = map();
+  var order = map();
+  var known = 0;
+  var rowEls = map();
+  var shown = [];
+
+  function sorted() {
+    var list = [];
+    for (var k in byName) list.push(byName[k]);
+    list.sort(function (a, b) { return rank(a) - rank(b) || order[a.name] - order[b.name]; });
+    return list;
+  }
+
+  function sameNames(list, names) {
+    if (list.length !== names.length) return false;
+    for (var i = 0; i < list.length; i++) if (list[i].name !== names[i]) return false;
+    return true;
+  }
+
+  /* Builds the rows of the changed checks (names), then puts every row in page order. */
+  function layout(changed, now) {
+    var list = sorted();
+    model.checks = list;
+    var tbody = byId('checks');
+    var same = sameNames(list, shown);
+    for (var i = 0; i < changed.length; i++) {
+      var fresh = row(byName[changed[i]], now);
+      var old = rowEls[changed[i]];
+      rowEls[changed[i]] = fresh;
+      /* Same order: the row is swapped in place, the others are not touched. */
+      if (old && tbody && same) tbody.replaceChild(fresh, old);
+    }
+    if (!tbody || same) return;
+    shown = list.map(function (c) { return c.name; });
+    if (list.length === 0) tbody.replaceChildren(el('tr', { class: 'empty' }, [el('td', { colspan: '8' }, ['No checks registered.'])]));
+    else tbody.replaceChildren.apply(tbody, list.map(function (c) { return rowEls[c.name]; }));
   }
 
   function replace(id, nodes) {
@@ -174,13 +219,59 @@ export const STATUS_JS = `(function () {
     }
   }
 
-  function apply(m) {
+  /* A whole model (type 'model', or a message of an older server without a type): every row anew. */
+  function applyModel(m) {
     var now = Date.parse(m.generatedAt);
+    model = m;
+    byName = map();
+    order = map();
+    rowEls = map();
+    var names = Array.isArray(m.order) ? m.order : m.checks.map(function (c) { return c.name; });
+    for (var i = 0; i < names.length; i++) order[names[i]] = i;
+    known = names.length;
+    var changed = [];
+    for (var j = 0; j < m.checks.length; j++) {
+      byName[m.checks[j].name] = m.checks[j];
+      changed.push(m.checks[j].name);
+    }
+    shown = [null];
+    layout(changed, now);
+    head(m, now);
+  }
+
+  /* The checks that changed, each with its runs since the last message: merged into the model, their rows rebuilt. */
+  function applyUpdate(u) {
+    if (!model) return;
+    var now = Date.parse(u.generatedAt);
+    var changed = [];
+    for (var i = 0; i < u.checks.length; i++) {
+      var c = u.checks[i];
+      if (!c || typeof c.name !== 'string') continue;
+      var old = byName[c.name];
+      c.history = (old ? old.history : []).concat(Array.isArray(c.history) ? c.history : []).slice(-SLOTS);
+      if (!(c.name in order)) order[c.name] = known++;
+      byName[c.name] = c;
+      changed.push(c.name);
+    }
+    model = {
+      generatedAt: u.generatedAt,
+      status: u.status,
+      started: u.started,
+      shuttingDown: u.shuttingDown,
+      holds: u.holds,
+      details: u.details,
+      checks: model.checks,
+    };
+    layout(changed, now);
+    head(model, now);
+  }
+
+  /* Everything around the table: title, probe cards, notes, summary, the time of the data. */
+  function head(m, now) {
     skew = now - Date.now();
     doc.title = overall(m) + ' \\u00b7 health';
     replace('probes', probes(m));
     replace('notes', notes(m));
-    replace('checks', rows(m, now));
     var s = byId('summary');
     if (s) s.textContent = summary(m);
     var u = byId('updated');
@@ -205,8 +296,9 @@ export const STATUS_JS = `(function () {
     source.addEventListener('message', function (ev) {
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (!m || typeof m !== 'object' || !Array.isArray(m.checks) || !m.status) return;
-      apply(m);
+      if (!m || typeof m !== 'object' || !Array.isArray(m.checks) || !m.status || !Array.isArray(m.holds)) return;
+      if (m.type === 'update') applyUpdate(m);
+      else applyModel(m);
       badge('live', 'live');
     });
     source.addEventListener('error', function () {

@@ -54,13 +54,36 @@ export interface PageModel {
   checks: PageCheck[];
 }
 
+/**
+ * The first message of the status page's watch stream: the whole model, plus every check's name in registration
+ * order (the page's script sorts updated rows as the server does: failing critical, failing, passing, each group in
+ * registration order).
+ */
+export interface PageModelMessage extends PageModel {
+  type: 'model';
+  order: string[];
+}
+
+/**
+ * The next messages of the status page's watch stream: the probes and notes as they are now, and only the checks
+ * that changed since the previous message, each with the runs since then in `history` (to append to the strip).
+ */
+export interface PageUpdateMessage extends Omit<PageModel, 'checks'> {
+  type: 'update';
+  checks: PageCheck[];
+}
+
+/** What the status page's watch stream carries. */
+export type PageMessage = PageModelMessage | PageUpdateMessage;
+
 /** Where a check goes on the page; the same order as the JSON bodies of `/ready`. */
-function rank(c: CheckSnapshot): number {
+export function pageRank(c: Pick<PageCheck, 'status' | 'critical'>): number {
   if (c.status === 'pass') return 2;
   return c.critical ? 0 : 1;
 }
 
-function pageCheck(name: string, c: CheckSnapshot, details: boolean): PageCheck {
+/** One check of the page from a snapshot of it; `history` as given (the feed keeps its own). */
+export function pageCheck(name: string, c: CheckSnapshot, details: boolean): PageCheck {
   const out: PageCheck = {
     name,
     status: c.status,
@@ -93,7 +116,7 @@ function pageCheck(name: string, c: CheckSnapshot, details: boolean): PageCheck 
 export function pageModel(snapshot: HealthSnapshot, details: boolean, now: number = Date.now()): PageModel {
   const entries = Object.entries(snapshot.checks);
   const index = entries.map((_, i) => i);
-  const ranks = entries.map(([, c]) => rank(c));
+  const ranks = entries.map(([, c]) => pageRank(c));
   index.sort((a, b) => (ranks[a] as number) - (ranks[b] as number) || a - b);
   return {
     generatedAt: new Date(now).toISOString(),

@@ -2,12 +2,22 @@
 // own path, nothing from anywhere else. It works under `Content-Security-Policy: default-src 'self'`: no inline
 // script, no inline style, no `style` attribute, no event handler attribute; without JavaScript it refreshes itself.
 import { InvalidOptionError } from '../core/errors.js';
-import { ago, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
+import { escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
 import { HISTORY_SLOTS, type PageModel } from './status-page-model.js';
+
+/** The page without its rows: what the document around the table shows. */
+export type PageHead = Omit<PageModel, 'checks'>;
 
 export { STATUS_CSS } from './status-page-css.js';
 export { STATUS_JS } from './status-page-js.js';
-export type { PageCheck, PageModel, PageRun } from './status-page-model.js';
+export type {
+  PageCheck,
+  PageMessage,
+  PageModel,
+  PageModelMessage,
+  PageRun,
+  PageUpdateMessage,
+} from './status-page-model.js';
 export { HISTORY_SLOTS, pageModel } from './status-page-model.js';
 
 /** Options of {@link renderStatusPage}. */
@@ -72,13 +82,23 @@ function legendHtml(): string {
 /**
  * The whole status page for a model: a complete HTML document. Pure. Every text from the model is escaped; the
  * page loads `<path>/status.css` and `<path>/status.js` (serve {@link STATUS_CSS} and {@link STATUS_JS} there), and
- * the script follows `<path>?watch`, a `text/event-stream` whose messages each carry a {@link PageModel} as JSON.
+ * the script follows `<path>?watch`, a `text/event-stream` of {@link PageMessage}s as JSON: the whole model first,
+ * then the checks that changed.
  * @throws InvalidOptionError when `path` is not a path like `/health`, or `refreshSeconds` is not an integer from 1 to 3600.
  */
 export function renderStatusPage(model: PageModel, options: StatusPageOptions): string {
+  const now = Date.parse(model.generatedAt);
+  return pageDocument(model, summaryText(model), rowsHtml(model, now), options);
+}
+
+/**
+ * The document around rows rendered already (the status page's cache keeps each row's markup), with the summary
+ * line of all checks. {@link renderStatusPage} is this with the rows of a model.
+ * @throws InvalidOptionError as {@link renderStatusPage} does.
+ */
+export function pageDocument(model: PageHead, summary: string, rows: string, options: StatusPageOptions): string {
   const path = base(options.path);
   const seconds = refresh(options.refreshSeconds);
-  const now = Date.parse(model.generatedAt);
   const p = escapeHtml(path);
   const g = escapeHtml(model.generatedAt);
   const withheld = model.details ? '' : ' Error text is withheld on this page.';
@@ -94,16 +114,16 @@ export function renderStatusPage(model: PageModel, options: StatusPageOptions): 
 </head>
 <body>
 <header class="top">
-<div class="brand"><h1>Health</h1><p id="summary" class="summary">${escapeHtml(summaryText(model))}</p></div>
+<div class="brand"><h1>Health</h1><p id="summary" class="summary">${escapeHtml(summary)}</p></div>
 <div id="probes" class="probes">${probesHtml(model)}</div>
-<p class="meta"><span id="conn" class="conn conn-static">refreshes every ${seconds} s</span><span class="updated">updated <time id="updated" class="ago" datetime="${g}" title="${g}">${escapeHtml(ago(model.generatedAt, now))}</time></span></p>
+<p class="meta"><span id="conn" class="conn conn-static">refreshes every ${seconds} s</span><span class="updated">updated <time id="updated" class="ago" datetime="${g}" title="${g}">just now</time></span></p>
 </header>
 <main>
 <div id="notes" class="notes">${notesHtml(model)}</div>
 <div class="table-wrap">
 <table class="checks">
 <thead><tr><th>Check</th><th>Status</th><th>Since</th><th>Last run</th><th>Duration</th><th>Streak</th><th>Output</th><th>Last ${HISTORY_SLOTS} runs</th></tr></thead>
-<tbody id="checks">${rowsHtml(model, now)}</tbody>
+<tbody id="checks">${rows}</tbody>
 </table>
 </div>
 ${legendHtml()}

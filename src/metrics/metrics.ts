@@ -28,7 +28,8 @@ type Metric = Counter<string> | Gauge<string> | Histogram<string>;
  * Exposes a health registry's state as Prometheus metrics, on a prom-client registry:
  * `probekit_check_up{check}`, `probekit_check_status{check,state}`, `probekit_check_runs_total{check,result}`,
  * `probekit_check_duration_seconds{check}` (histogram, 1 ms to 10 s), `probekit_check_last_success_timestamp_seconds{check}`,
- * `probekit_check_consecutive_failures{check}`, `probekit_probe_up{probe}` and `probekit_shutdown_in_progress`.
+ * `probekit_check_consecutive_failures{check}`, `probekit_probe_up{probe}`, `probekit_shutdown_in_progress`, and with
+ * the registry's `fleet` option `probekit_check_shared_outage{check}` (1 while a shared check fails fleet-wide).
  *
  * The gauges are filled at scrape time from `health.snapshot()`, `health.evaluate()` and `health.isShuttingDown`
  * (one snapshot per scrape); the counter and the histogram are fed by the registry's `run` event, once per finished
@@ -41,7 +42,8 @@ type Metric = Counter<string> | Gauge<string> | Histogram<string>;
  */
 export function healthMetrics(health: HealthCore, options?: HealthMetricsOptions): HealthMetrics {
   const { registry, prefix } = normalizeMetricsOptions(health, options);
-  const keys = Object.keys(SERIES) as SeriesKey[];
+  // The shared-outage gauge exists only with the registry's `fleet` option.
+  const keys = (Object.keys(SERIES) as SeriesKey[]).filter((k) => k !== 'sharedOutage' || health.hasFleet);
   const nameOf = (key: SeriesKey) => `${prefix}${SERIES[key][0]}`;
   for (const key of keys) {
     const taken = nameOf(key);
@@ -170,6 +172,19 @@ export function healthMetrics(health: HealthCore, options?: HealthMetricsOptions
         },
       }),
     );
+    if (health.hasFleet) {
+      add(
+        'sharedOutage',
+        new Gauge({
+          ...config('sharedOutage'),
+          labelNames: ['check'] as const,
+          collect() {
+            this.reset();
+            for (const s of health.sharedStatus()) this.set({ check: s.check }, s.shared ? 1 : 0);
+          },
+        }),
+      );
+    }
   } catch (err) {
     // A registry that refuses a metric (another copy of prom-client, a name taken meanwhile) keeps none of ours.
     removeAll();

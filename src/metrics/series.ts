@@ -19,6 +19,10 @@ export const SERIES = {
   failures: ['check_consecutive_failures', 'Failed runs of the check in a row (it turns fail at its failureThreshold).'],
   probe: ['probe_up', 'Whether the probe answers 200 (1: pass or warn) or 503 (0: fail), from the state at scrape time.'],
   shutdown: ['shutdown_in_progress', '1 once the graceful shutdown has begun (readiness answers 503), else 0.'],
+  sharedOutage: [
+    'check_shared_outage',
+    'With the fleet option: 1 while the shared check fails here and on a quorum of its peers (readiness kept at warn), else 0.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /** Every value of the `result` label, pre-created with 0 for each check. */

@@ -29,4 +29,5 @@ export const PRELUDES: Readonly<Record<string, string>> = Object.freeze({
     "declare const orders: import('@grpc/grpc-js').UntypedServiceImplementation;",
   ].join('\n'),
   'prom-registry': "declare const registry: import('prom-client').Registry;",
+  'mysql-pool': "declare const pool: import('mysql2/promise').Pool;",
 });

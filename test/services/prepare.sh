@@ -8,6 +8,8 @@ bash "$here/lib/grpc-health-probe.sh" >/dev/null || true # build it once; the gR
 bash "$here/lib/tools.sh" || true # tmux, openssl, curl for the CLI tests, which skip without them
 bash "$here/lib/prometheus.sh" >/dev/null || true # install it once; the metrics tests skip (or fail under CI) without it
 bash "$here/lib/chromium.sh" >/dev/null || true # install it once; the status page's browser test skips (or fails under CI) without it
+bash "$here/lib/dnsmasq.sh" >/dev/null || true # install it once; the fleet tests skip (or fail under CI) without it
+bash "$here/lib/caddy.sh" >/dev/null || true # install it once; the fleet tests behind Caddy skip (or fail under CI) without it
 bash "$here/up.sh"
 code=$?
 if [[ $code -eq 3 && "${CI:-}" != "true" ]]; then

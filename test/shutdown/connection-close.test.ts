@@ -145,5 +145,5 @@ t.test('drain targets are told at the signal, before the delay; one that throws 
   );
   const r = await result;
   t.same(told, ['second announce', 'first drain', 'second drain'], 'both still drain');
-  t.equal(r.code, 0);
+  t.equal(r.code, 1, 'a failed step, announce included, makes the exit code 1');
 });

@@ -25,6 +25,11 @@ export class FakeElement {
   replaceChildren(...children: (FakeElement | FakeText)[]): void {
     this.children = children;
   }
+  replaceChild(child: FakeElement | FakeText, old: FakeElement | FakeText): void {
+    const i = this.children.indexOf(old);
+    if (i === -1) throw new Error('fake DOM: replaceChild of a node that is not a child');
+    this.children[i] = child;
+  }
   get textContent(): string {
     return this.children.map((c) => (c instanceof FakeText ? c.text : c.textContent)).join('');
   }

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Health } from '../../src/health.js';
 import { pageModel, renderStatusPage, STATUS_CSS, STATUS_JS } from '../../src/http/status-page.js';
+import { PageFeed } from '../../src/http/status-page-feed.js';
 
 export const PAGE_PATH = '/health';
 export const CSP_REPORT_PATH = '/csp-report';
@@ -58,14 +59,18 @@ export async function serveStatusPage(health: Health, options: ServeOptions): Pr
       'content-security-policy': CSP,
     });
     let sent = 0;
+    // The library's own stream content: the whole model first, then the checks that changed.
+    const feed = new PageFeed(health).stream(details);
     const stop = (): void => {
       health.off('run', push);
       streams.delete(res);
     };
     const push = (): void => {
+      const message = feed.render(true);
+      if (message === undefined) return;
       messages++;
       sent++;
-      res.write(`data: ${JSON.stringify(pageModel(health.snapshot(), details))}\n\n`);
+      res.write(`data: ${message}\n\n`);
       if (endAfter !== undefined && sent >= endAfter) {
         stop();
         res.end();

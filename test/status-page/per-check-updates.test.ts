@@ -1,0 +1,136 @@
+// The status page follows changes per check: its stream sends the whole model once, then only the checks that
+// changed (with their new runs), never the whole table per run; a GET renders from the cached model, byte for byte
+// what the pure renderer makes of a snapshot; and the page's script, fed those updates, shows the very rows the
+// server would render.
+import t from 'tap';
+import type { HealthSnapshot } from '../../src/core/snapshot.js';
+import { createHealth } from '../../src/health.js';
+import { type PageMessage, type PageModel, pageModel, renderStatusPage, STATUS_JS } from '../../src/http/status-page.js';
+import { PageFeed } from '../../src/http/status-page-feed.js';
+import { rowsHtml } from '../../src/http/status-page-html.js';
+import { ADAPTERS } from '../helpers/adapters.js';
+import { recordingLogger } from '../helpers/logger.js';
+import { waitFor } from '../helpers/wait.js';
+import { openSse } from '../watch/sse-client.js';
+import { runScript } from './fake-dom.js';
+
+const CHECKS = 40;
+
+function registry(interval: number) {
+  const failing = new Set<string>();
+  const runs = { count: 0 };
+  const health = createHealth({
+    shutdown: { exit: false },
+    logger: recordingLogger(),
+    defaults: { interval, timeout: Math.min(10, interval - 1), failureThreshold: 1 },
+    checks: Array.from({ length: CHECKS }, (_, i) => ({
+      name: `c${String(i).padStart(2, '0')}`,
+      critical: i % 7 !== 3,
+      run: async () => {
+        runs.count++;
+        if (failing.has(`c${String(i).padStart(2, '0')}`)) throw new Error('down');
+      },
+    })),
+  });
+  return { health, failing, runs };
+}
+
+const allPass = (s: HealthSnapshot) => Object.values(s.checks).every((c) => c.status === 'pass');
+
+for (const [name, make] of Object.entries(ADAPTERS)) {
+  t.test(`${name}: the page stream sends the model once, then only the check that changed`, async (t) => {
+    const { health, failing } = registry(20);
+    const base = await make(t, health, { statusPage: true, watchInterval: 60_000 });
+    await waitFor(() => allPass(health.snapshot()), 'every check to pass');
+    const s = await openSse(base, '/health?watch');
+    t.teardown(() => s.close());
+    const first = JSON.parse(await s.next(() => true)) as PageMessage;
+    t.equal(first.type, 'model', 'the first message is the whole model');
+    t.equal(first.checks.length, CHECKS);
+    failing.add('c05');
+    const update = JSON.parse(
+      await s.next((d) => (JSON.parse(d) as PageMessage).checks.some((c) => c.name === 'c05' && c.status === 'fail'), 1),
+    ) as PageMessage;
+    t.equal(update.type, 'update');
+    t.same(
+      update.checks.map((c) => c.name),
+      ['c05'],
+      'only the check that changed, although every check ran meanwhile',
+    );
+    t.equal(update.status.ready, 'fail');
+    t.ok((update.checks[0]?.history.length ?? 0) > 0, 'with its new runs');
+    t.ok(s.events.length <= 3, `no message per run (${s.events.length} messages)`);
+    await health.stop();
+  });
+}
+
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
+
+/** The feed's page, and what the pure renderer makes of a snapshot at the same instant, must be the same bytes. */
+function sameAsPure(t: Tap, feed: PageFeed, snapshot: HealthSnapshot, now: number, details: boolean) {
+  const pure = renderStatusPage(pageModel(snapshot, details, now), { path: '/health' });
+  t.equal(feed.html(details, '/health', now), pure, `the cached page is the pure page (details ${details})`);
+}
+
+t.test('a GET renders from the cache, the same page as the pure renderer', async (t) => {
+  const { health, failing, runs } = registry(15);
+  health.start();
+  t.teardown(() => health.stop());
+  const feed = new PageFeed(health);
+  await waitFor(() => allPass(health.snapshot()), 'every check to pass');
+  const at = Date.now();
+  sameAsPure(t, feed, health.snapshot(), at, false);
+  failing.add('c03');
+  failing.add('c10');
+  await waitFor(() => health.snapshot().checks.c10?.status === 'fail', 'c10 to fail');
+  sameAsPure(t, feed, health.snapshot(), Date.now(), true);
+  const before = runs.count;
+  await waitFor(() => runs.count - before > 70 * CHECKS, 'more than 60 runs of each check: the strips wrap');
+  // Stopped: the registry is still while the two pages are made.
+  await health.stop();
+  const snap = health.snapshot();
+  for (const later of [0, 1500, 61_000, 3_700_000]) {
+    sameAsPure(t, feed, snap, Date.parse(snap.checks.c00?.lastRun as string) + later, false);
+    sameAsPure(t, feed, snap, Date.parse(snap.checks.c00?.lastRun as string) + later, true);
+  }
+});
+
+t.test('the script applies the updates: the rows the server would render', async (t) => {
+  const { health, failing } = registry(15);
+  health.start();
+  t.teardown(() => health.stop());
+  await waitFor(() => allPass(health.snapshot()), 'every check to pass');
+  const stream = new PageFeed(health).stream(true);
+  const first = stream.render(false) as string;
+  const page = runScript(STATUS_JS, (JSON.parse(first) as PageModel).generatedAt, Date.now());
+  const source = page.sources[0];
+  if (source === undefined) throw new Error('no EventSource');
+  source.emit('message', { data: first });
+  const rounds: [string, () => void][] = [
+    ['c05 fails', () => failing.add('c05')],
+    ['c03 (non-critical) fails', () => failing.add('c03')],
+    ['c05 recovers', () => failing.delete('c05')],
+  ];
+  for (const [what, act] of rounds) {
+    act();
+    await waitFor(() => {
+      const c = health.snapshot().checks;
+      return c.c05?.status === (failing.has('c05') ? 'fail' : 'pass') && c.c03?.status === (failing.has('c03') ? 'fail' : 'pass');
+    }, what);
+    const update = stream.render(false);
+    t.ok(update !== undefined, `${what}: an update`);
+    source.emit('message', { data: update as string });
+    // Then the run-by-run tick: everything that ran, with its new runs.
+    source.emit('message', { data: stream.render(true) as string });
+  }
+  await health.stop();
+  const last = stream.render(true);
+  if (last !== undefined) source.emit('message', { data: last });
+  const snap = health.snapshot();
+  const model = pageModel(snap, true, Date.parse(snap.checks.c00?.lastRun as string));
+  page.now = Date.parse(model.generatedAt);
+  page.intervals[0]?.();
+  const now = Date.parse(model.generatedAt);
+  t.equal(page.byId.get('checks')?.inner, rowsHtml(model, now), 'rows, their order, strips and times');
+  t.equal(model.checks[0]?.name, 'c03', 'the failing non-critical check first (the only failing one)');
+});
