@@ -31,7 +31,7 @@ interface Row {
   seq: number;
   /** Its last runs as result codes, oldest first, at most {@link HISTORY_SLOTS}; the `seq` that saw each. */
   codes: string;
-  codeSeqs: number[];
+  readonly codeSeqs: number[];
   /** Cached pieces, dropped when what they show changed: the strip (per run), the rest per status or output. */
   strip: string | undefined;
   start: string | undefined;
@@ -110,7 +110,7 @@ export class PageFeed {
         }
         if (codes.length > HISTORY_SLOTS) {
           codes = codes.slice(-HISTORY_SLOTS);
-          row.codeSeqs = row.codeSeqs.slice(-HISTORY_SLOTS);
+          row.codeSeqs.splice(0, row.codeSeqs.length - HISTORY_SLOTS);
         }
         row.codes = codes;
         row.strip = undefined;
