@@ -35,4 +35,12 @@ export class History {
     for (let i = 0; i < this.count; i++) out.push(this.ring[(start + i) % this.size] as HistoryEntry);
     return out;
   }
+
+  /** The last `n` entries (at most all of them), oldest first: reads only those, whatever the ring's size. */
+  latest(n: number): HistoryEntry[] {
+    const k = Math.max(0, Math.min(n, this.count));
+    const out: HistoryEntry[] = new Array(k);
+    for (let i = 0; i < k; i++) out[i] = this.ring[(this.next - k + i + this.size) % this.size] as HistoryEntry;
+    return out;
+  }
 }

@@ -1,3 +1,5 @@
+import { HISTORY_SLOTS } from './status-page-model.js';
+
 /**
  * The status page's stylesheet, served at `<path>/status.css`: system fonts only (no font is fetched), no `url()`,
  * dark text on light, green / red / amber / grey for pass / fail / warn or timeout / unknown or pending.
@@ -53,7 +55,9 @@ table.checks { width: 100%; border-collapse: collapse; }
 .check-fail td:first-child { box-shadow: inset 4px 0 0 var(--fail-bar); }
 .check-warn td:first-child { box-shadow: inset 4px 0 0 var(--warn-bar); }
 .check-fail td { background: #fff8f7; }
-.c-name { min-width: 150px; }
+/* The cells have no class (a row is a few hundred bytes): columns 1 name, 2 status, 3 since, 4 last run, 5 duration,
+   6 streak, 7 output, 8 history. */
+.check td:nth-child(1) { min-width: 150px; }
 .name { display: block; font-family: var(--mono); font-weight: 600; font-size: 13px; }
 .tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 3px; }
 .tag { font-size: 11px; padding: 0 6px; border-radius: 4px; background: var(--soft); color: var(--muted); }
@@ -66,31 +70,37 @@ table.checks { width: 100%; border-collapse: collapse; }
 .pill-fail { color: #ffffff; background: var(--fail-bar); }
 .pill-warn { color: var(--warn); background: var(--warn-bg); }
 .pill-unknown { color: var(--unknown); background: var(--unknown-bg); }
-.c-since, .c-last, .c-duration, .c-streak { white-space: nowrap; font-variant-numeric: tabular-nums; }
-.c-duration { text-align: right; }
+.check td:nth-child(3), .check td:nth-child(4), .check td:nth-child(5), .check td:nth-child(6) { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.check td:nth-child(5) { text-align: right; }
 .none { color: var(--muted); }
 .streak { display: inline-block; min-width: 50px; font-weight: 600; }
 .streak-ok { color: var(--pass); } .streak-fail { color: var(--fail); }
+.streak-ok::before { content: "\\2713\\00A0"; } .streak-fail::before { content: "\\2717\\00A0"; }
 .streak.zero { color: #afb8c1; font-weight: 400; }
-.c-output { max-width: 320px; overflow-wrap: anywhere; }
+.check td:nth-child(7) { max-width: 320px; overflow-wrap: anywhere; }
 .value { display: inline-block; margin-right: 6px; white-space: nowrap; padding: 0 6px; border-radius: 4px; background: var(--soft); font-family: var(--mono); font-size: 12px; }
 .output { font-family: var(--mono); font-size: 12px; }
 .output-error { color: var(--fail); }
 .output-withheld { color: var(--muted); font-style: italic; font-family: inherit; }
 .output-output { color: var(--text); }
-.c-history { white-space: nowrap; }
+.check td:nth-child(8) { white-space: nowrap; }
 .strip { display: inline-flex; gap: 1px; align-items: stretch; height: 20px; padding: 2px; border-radius: 4px; background: var(--bg); }
-.r { display: inline-block; width: 4px; border-radius: 1px; }
-.strip .r:hover { outline: 2px solid var(--text); outline-offset: 0; }
-.r-success { background: var(--pass-bar); }
-.r-failure { background: var(--fail-bar); }
-.r-timeout { background: var(--warn-bar); }
-.r-pending { background: var(--unknown-bar); }
-.r-empty { background: var(--soft); }
+.strip:hover { outline: 2px solid var(--text); outline-offset: 0; }
+/* One element per stretch of equal results: n<count> sizes it, the gradient draws its slots 4px wide, 1px apart. */
+.r {
+  display: inline-block; width: calc(var(--n, 1) * 5px - 1px); border-radius: 1px;
+  background: repeating-linear-gradient(to right, var(--c) 0 4px, transparent 4px 5px);
+}
+.r-success { --c: var(--pass-bar); }
+.r-failure { --c: var(--fail-bar); }
+.r-timeout { --c: var(--warn-bar); }
+.r-pending { --c: var(--unknown-bar); }
+.r-empty { --c: var(--soft); }
+${Array.from({ length: HISTORY_SLOTS }, (_, i) => `.n${i + 1} { --n: ${i + 1}; }`).join('\n')}
 .empty td { padding: 24px; text-align: center; color: var(--muted); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; margin: 12px 2px 0; color: var(--muted); font-size: 12px; }
 .legend-item { display: inline-flex; align-items: center; gap: 6px; }
-.legend .r { height: 12px; width: 6px; }
+.legend .r { height: 12px; width: 6px; background: var(--c); }
 .foot { margin: 6px 2px 0; color: var(--muted); font-size: 12px; }
 @media (max-width: 720px) {
   body { padding: 12px; }

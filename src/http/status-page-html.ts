@@ -1,12 +1,16 @@
 // The status page's markup, as strings. STATUS_JS (status-page-js.ts) builds the very same markup with the DOM when
 // the watch stream sends a new model; test/status-page/render.test.ts runs it against a small DOM and compares.
+import type { RunResult } from '../core/types.js';
 import { HISTORY_SLOTS, type PageCheck, type PageModel, type PageRun } from './status-page-model.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Escapes text for HTML content and quoted attribute values. */
+/**
+ * Escapes text for HTML content and quoted attribute values; anything beyond ASCII becomes a character reference,
+ * so that the page is one-byte text: V8 joins and encodes such strings several times faster.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+  return text.replace(/[&<>"']|[^\t\n\r -~]/gu, (c) => ESCAPES[c] ?? `&#${c.codePointAt(0)};`);
 }
 
 type Attrs = Record<string, string | undefined>;
@@ -71,10 +75,20 @@ export function summaryText(model: { readonly checks: readonly Pick<PageCheck, '
   return parts.join(' · ');
 }
 
-/** A `<time>` that the script keeps ticking; a dash when there is no time. */
-export function timeHtml(iso: string | null, now: number): string {
-  if (iso === null) return el('span', { class: 'none' }, ['—']);
-  return el('time', { class: 'ago', datetime: iso, title: iso }, [escapeHtml(ago(iso, now))]);
+/** "2026-03-01 11:59:48Z" from an ISO 8601 time: a valid HTML time, the text of a `<time>` without JavaScript. */
+export function absoluteTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+const NONE = '<span class="none">&#8212;</span>';
+
+/**
+ * A `<time>` with the absolute time as its text (the same bytes whatever the clock says, so that a cached row stays
+ * valid); the script turns it into "12 s ago" and keeps it ticking. A dash when there is no time.
+ */
+export function timeHtml(iso: string | null): string {
+  // An ISO 8601 string from toISOString() has nothing to escape.
+  return iso === null ? NONE : `<time>${absoluteTime(iso)}</time>`;
 }
 
 /** The three probes' status cards. */
@@ -100,82 +114,104 @@ export function notesHtml(model: Pick<PageModel, 'shuttingDown' | 'holds' | 'sta
   return notes.join('');
 }
 
-/** The accessible summary of a strip: "60 runs: 57 passed, 3 failed". */
-export function stripLabel(history: readonly PageRun[]): string {
-  if (history.length === 0) return 'no runs yet';
-  const ok = history.filter((h) => h.result === 'success').length;
-  return `${history.length} ${history.length === 1 ? 'run' : 'runs'}: ${ok} passed, ${history.length - ok} failed`;
+/** The one-letter code of each run result, as the strip and the page's stream carry it. */
+export const RESULT_CODE: Readonly<Record<RunResult, string>> = Object.freeze({
+  success: 's',
+  failure: 'f',
+  timeout: 't',
+  pending: 'p',
+});
+
+/** The result of a one-letter code (`undefined` for any other letter). */
+export const CODE_RESULT: Readonly<Record<string, RunResult | undefined>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, RunResult>, { s: 'success', f: 'failure', t: 'timeout', p: 'pending' }),
+);
+
+/** The codes of a history, oldest first, at most {@link HISTORY_SLOTS}: "sssff". */
+export function resultCodes(history: readonly Pick<PageRun, 'result'>[]): string {
+  let out = '';
+  for (const h of history.slice(-HISTORY_SLOTS)) out += RESULT_CODE[h.result];
+  return out;
 }
 
-/** The title of one slot: "2026-01-01T00:00:00.000Z, failure, 12 ms". */
-export function runTitle(run: PageRun): string {
-  return `${run.at}, ${run.result}, ${duration(run.durationMs)}`;
+/** The summary of a strip, its title: "60 runs: 57 passed, 3 failed". */
+export function stripLabel(codes: string): string {
+  const n = codes.length;
+  if (n === 0) return 'no runs yet';
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (codes.charCodeAt(i) === 115 /* s */) ok++;
+  return `${n} ${n === 1 ? 'run' : 'runs'}: ${ok} passed, ${n - ok} failed`;
 }
-
-/** One slot of the strip: a run. */
-export function slotHtml(run: PageRun): string {
-  return el('span', { class: `r r-${run.result}`, title: runTitle(run) });
-}
-
-const EMPTY_SLOT = el('span', { class: 'r r-empty' });
 
 /**
- * The strip of the last {@link HISTORY_SLOTS} runs, oldest left, newest right; empty slots pad the left.
- * `slots` are the runs' {@link slotHtml}, when the caller keeps them (the status page's cache does).
+ * The strip of the last {@link HISTORY_SLOTS} runs (`codes`, oldest first), newest right, empty slots padding the
+ * left. One element per stretch of equal results (`n<count>` sizes it, the stylesheet draws each slot of it), and
+ * one title for the whole strip: a few hundred bytes per check, not one element and title per slot.
  */
-export function stripHtml(history: readonly PageRun[], slots?: readonly string[]): string {
-  const runs = history.slice(-HISTORY_SLOTS);
-  const own = slots === undefined ? runs.map(slotHtml) : slots.slice(-HISTORY_SLOTS);
-  const pad = HISTORY_SLOTS - own.length > 0 ? EMPTY_SLOT.repeat(HISTORY_SLOTS - own.length) : '';
-  return el('span', { class: 'strip', role: 'img', 'aria-label': stripLabel(runs) }, [pad, ...own]);
+export function stripHtml(codes: string): string {
+  const runs = codes.length > HISTORY_SLOTS ? codes.slice(-HISTORY_SLOTS) : codes;
+  let out = `<span class="strip" role="img" title="${stripLabel(runs)}">`;
+  if (runs.length < HISTORY_SLOTS) out += `<i class="r r-empty n${HISTORY_SLOTS - runs.length}"></i>`;
+  for (let i = 0; i < runs.length; ) {
+    const code = runs[i] as string;
+    let j = i + 1;
+    while (j < runs.length && runs[j] === code) j++;
+    out += `<i class="r r-${CODE_RESULT[code] ?? 'empty'} n${j - i}"></i>`;
+    i = j;
+  }
+  return `${out}</span>`;
 }
 
-function streakHtml(c: PageCheck): string {
-  return [
-    el('span', { class: `streak streak-ok${c.consecutiveSuccesses === 0 ? ' zero' : ''}`, title: 'consecutive successes' }, [
-      `✓ ${c.consecutiveSuccesses}`,
-    ]),
-    el('span', { class: `streak streak-fail${c.consecutiveFailures === 0 ? ' zero' : ''}`, title: 'consecutive failures' }, [
-      `✗ ${c.consecutiveFailures}`,
-    ]),
-  ].join('');
+/** The consecutive successes and failures; the stylesheet puts the check and cross marks before them. */
+function streakHtml(ok: number, fail: number): string {
+  return `<span class="streak streak-ok${ok === 0 ? ' zero' : ''}">${ok}</span><span class="streak streak-fail${fail === 0 ? ' zero' : ''}">${fail}</span>`;
 }
 
 function outputHtml(c: PageCheck): string {
-  const parts: string[] = [];
+  let out = '';
   if (c.observedValue !== undefined) {
     const unit = c.observedUnit === undefined ? '' : ` ${c.observedUnit}`;
-    parts.push(el('span', { class: 'value' }, [escapeHtml(`${c.observedValue}${unit}`)]));
+    out += `<span class="value">${escapeHtml(`${c.observedValue}${unit}`)}</span>`;
   }
-  if (c.output !== undefined)
-    parts.push(el('span', { class: `output output-${c.outputKind ?? 'output'}` }, [escapeHtml(c.output)]));
-  return parts.join('');
+  if (c.output !== undefined) out += `<span class="output output-${c.outputKind ?? 'output'}">${escapeHtml(c.output)}</span>`;
+  return out;
 }
 
-/** One table row per check; `strip` is its {@link stripHtml} when the caller has it already. */
-export function rowHtml(c: PageCheck, now: number, strip?: string): string {
+/** A row's start, up to its last-run cell: what changes only with the check's status (name, tags, pill, since). */
+export function rowStartHtml(c: Pick<PageCheck, 'name' | 'status' | 'critical' | 'probes' | 'since'>): string {
   const label = checkLabel(c);
-  const tags = [
-    el('span', { class: c.critical ? 'tag tag-critical' : 'tag tag-noncritical' }, [c.critical ? 'critical' : 'non-critical']),
-  ];
-  for (const p of c.probes) tags.push(el('span', { class: 'tag' }, [p]));
-  return el('tr', { class: `check check-${label}`, 'data-check': c.name, 'data-status': c.status }, [
-    el('td', { class: 'c-name' }, [el('span', { class: 'name' }, [escapeHtml(c.name)]), el('span', { class: 'tags' }, tags)]),
-    el('td', { class: 'c-status' }, [el('span', { class: `pill pill-${label}` }, [label])]),
-    el('td', { class: 'c-since' }, [timeHtml(c.since, now)]),
-    el('td', { class: 'c-last' }, [timeHtml(c.lastRun, now)]),
-    el('td', { class: 'c-duration' }, [c.durationMs === null ? el('span', { class: 'none' }, ['—']) : duration(c.durationMs)]),
-    el('td', { class: 'c-streak' }, [streakHtml(c)]),
-    el('td', { class: 'c-output' }, [outputHtml(c)]),
-    el('td', { class: 'c-history' }, [strip ?? stripHtml(c.history)]),
-  ]);
+  let tags = c.critical
+    ? '<span class="tag tag-critical">critical</span>'
+    : '<span class="tag tag-noncritical">non-critical</span>';
+  for (const p of c.probes) tags += `<span class="tag">${escapeHtml(p)}</span>`;
+  const name = escapeHtml(c.name);
+  return `<tr class="check check-${label}" data-check="${name}" data-status="${c.status}"><td><span class="name">${name}</span><span class="tags">${tags}</span></td><td><span class="pill pill-${label}">${label}</span></td><td>${timeHtml(c.since)}</td>`;
+}
+
+/** A row's run-by-run cells: last run, duration, streaks. */
+export function rowRunHtml(lastRun: string | null, durationMs: number | null, ok: number, fail: number): string {
+  const d = durationMs === null ? NONE : duration(durationMs);
+  return `<td>${timeHtml(lastRun)}</td><td>${d}</td><td>${streakHtml(ok, fail)}</td>`;
+}
+
+/** A row's output cell and the start of its history cell: what changes only with the check's output. */
+export function rowOutputHtml(c: PageCheck): string {
+  return `<td>${outputHtml(c)}</td><td>`;
+}
+
+/** The end of a row, after its strip. The cells have no class: the stylesheet styles them by column. */
+export const ROW_END = '</td></tr>';
+
+/** One table row per check; `strip` is its {@link stripHtml} when the caller has it already. */
+export function rowHtml(c: PageCheck, strip?: string): string {
+  return `${rowStartHtml(c)}${rowRunHtml(c.lastRun, c.durationMs, c.consecutiveSuccesses, c.consecutiveFailures)}${rowOutputHtml(c)}${strip ?? stripHtml(resultCodes(c.history))}${ROW_END}`;
 }
 
 /** The table body when no check is registered. */
 export const NO_ROWS_HTML = el('tr', { class: 'empty' }, [el('td', { colspan: '8' }, ['No checks registered.'])]);
 
 /** The table body: the rows, or one row saying that no check is registered. */
-export function rowsHtml(model: Pick<PageModel, 'checks'>, now: number): string {
+export function rowsHtml(model: Pick<PageModel, 'checks'>): string {
   if (model.checks.length === 0) return NO_ROWS_HTML;
-  return model.checks.map((c) => rowHtml(c, now)).join('');
+  return model.checks.map((c) => rowHtml(c)).join('');
 }

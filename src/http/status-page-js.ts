@@ -1,11 +1,12 @@
 /**
  * The status page's script, served at `<path>/status.js`. It follows `location.pathname + '?watch'` (an
  * EventSource, so same origin; it reconnects by itself). The first message is the whole model (`type: 'model'`,
- * with the checks' registration order); the next ones (`type: 'update'`) carry only the checks that changed, each
- * with its runs since the previous message. It keeps the model, rebuilds only the rows of changed checks (and
- * reorders the table when a check changed group), and the probe cards, notes and summary, with
- * `createElement`/`textContent` (never HTML from data); the relative times tick every second, counted from the
- * server's clock. When the stream is refused (closed, not
+ * with the checks' registration order); the next ones (`type: 'update'`) carry whole only the checks whose status
+ * or output changed, and compactly (`runs`) those that only ran, each with its runs since the previous message as
+ * result codes. It keeps the model, rebuilds only the rows of those checks (and reorders the table when a check
+ * changed group), and the probe cards, notes and summary, with `createElement`/`textContent` (never HTML from data).
+ * It turns every `<time>` (absolute UTC in the server's markup) into "12 s ago", with the absolute time as its
+ * title, and keeps it ticking every second, counted from the server's clock. When the stream is refused (closed, not
  * just dropped) it reloads the page every `refreshSeconds`, as the `<noscript>` refresh does without JavaScript.
  * Once the first message is applied, `<html data-live="1">`.
  *
@@ -81,9 +82,13 @@ export const STATUS_JS = `(function () {
     return parts.join(' \\u00b7 ');
   }
 
-  function time(iso, now) {
-    if (iso === null) return el('span', { class: 'none' }, ['\\u2014']);
-    return el('time', { class: 'ago', datetime: iso, title: iso }, [ago(iso, now)]);
+  function abs(iso) { return iso.slice(0, 10) + ' ' + iso.slice(11, 19) + 'Z'; }
+
+  function none() { return el('span', { class: 'none' }, ['\\u2014']); }
+
+  function time(iso) {
+    if (iso === null) return none();
+    return el('time', {}, [abs(iso)]);
   }
 
   function probes(m) {
@@ -104,31 +109,36 @@ export const STATUS_JS = `(function () {
     return out;
   }
 
-  function stripLabel(h) {
-    if (h.length === 0) return 'no runs yet';
-    var ok = count(h, function (r) { return r.result === 'success'; });
-    return h.length + ' ' + (h.length === 1 ? 'run' : 'runs') + ': ' + ok + ' passed, ' + (h.length - ok) + ' failed';
+  var RESULTS = { s: 'success', f: 'failure', t: 'timeout', p: 'pending' };
+
+  function stripLabel(codes) {
+    var n = codes.length;
+    if (n === 0) return 'no runs yet';
+    var ok = 0;
+    for (var i = 0; i < n; i++) if (codes.charAt(i) === 's') ok++;
+    return n + ' ' + (n === 1 ? 'run' : 'runs') + ': ' + ok + ' passed, ' + (n - ok) + ' failed';
   }
 
-  function strip(history) {
-    var runs = history.slice(-SLOTS);
-    var slots = [];
-    for (var i = runs.length; i < SLOTS; i++) slots.push(el('span', { class: 'r r-empty' }));
-    for (var j = 0; j < runs.length; j++) {
-      var r = runs[j];
-      slots.push(el('span', { class: 'r r-' + r.result, title: r.at + ', ' + r.result + ', ' + duration(r.durationMs) }));
+  /* One element per stretch of equal results, as the server renders it. */
+  function strip(codes) {
+    var runs = codes.slice(-SLOTS);
+    var parts = [];
+    if (runs.length < SLOTS) parts.push(el('i', { class: 'r r-empty n' + (SLOTS - runs.length) }));
+    for (var i = 0; i < runs.length; ) {
+      var code = runs.charAt(i);
+      var j = i + 1;
+      while (j < runs.length && runs.charAt(j) === code) j++;
+      var result = Object.prototype.hasOwnProperty.call(RESULTS, code) ? RESULTS[code] : 'empty';
+      parts.push(el('i', { class: 'r r-' + result + ' n' + (j - i) }));
+      i = j;
     }
-    return el('span', { class: 'strip', role: 'img', 'aria-label': stripLabel(runs) }, slots);
+    return el('span', { class: 'strip', role: 'img', title: stripLabel(runs) }, parts);
   }
 
   function streak(c) {
     return [
-      el('span', { class: 'streak streak-ok' + (c.consecutiveSuccesses === 0 ? ' zero' : ''), title: 'consecutive successes' }, [
-        '\\u2713 ' + c.consecutiveSuccesses,
-      ]),
-      el('span', { class: 'streak streak-fail' + (c.consecutiveFailures === 0 ? ' zero' : ''), title: 'consecutive failures' }, [
-        '\\u2717 ' + c.consecutiveFailures,
-      ]),
+      el('span', { class: 'streak streak-ok' + (c.consecutiveSuccesses === 0 ? ' zero' : '') }, [String(c.consecutiveSuccesses)]),
+      el('span', { class: 'streak streak-fail' + (c.consecutiveFailures === 0 ? ' zero' : '') }, [String(c.consecutiveFailures)]),
     ];
   }
 
@@ -142,19 +152,20 @@ export const STATUS_JS = `(function () {
     return parts;
   }
 
-  function row(c, now) {
+  /* The cells have no class: the stylesheet styles them by column. */
+  function row(c) {
     var l = label(c);
     var tags = [el('span', { class: c.critical ? 'tag tag-critical' : 'tag tag-noncritical' }, [c.critical ? 'critical' : 'non-critical'])];
     for (var i = 0; i < c.probes.length; i++) tags.push(el('span', { class: 'tag' }, [c.probes[i]]));
     return el('tr', { class: 'check check-' + l, 'data-check': c.name, 'data-status': c.status }, [
-      el('td', { class: 'c-name' }, [el('span', { class: 'name' }, [c.name]), el('span', { class: 'tags' }, tags)]),
-      el('td', { class: 'c-status' }, [el('span', { class: 'pill pill-' + l }, [l])]),
-      el('td', { class: 'c-since' }, [time(c.since, now)]),
-      el('td', { class: 'c-last' }, [time(c.lastRun, now)]),
-      el('td', { class: 'c-duration' }, [c.durationMs === null ? el('span', { class: 'none' }, ['\\u2014']) : duration(c.durationMs)]),
-      el('td', { class: 'c-streak' }, streak(c)),
-      el('td', { class: 'c-output' }, output(c)),
-      el('td', { class: 'c-history' }, [strip(c.history)]),
+      el('td', {}, [el('span', { class: 'name' }, [c.name]), el('span', { class: 'tags' }, tags)]),
+      el('td', {}, [el('span', { class: 'pill pill-' + l }, [l])]),
+      el('td', {}, [time(c.since)]),
+      el('td', {}, [time(c.lastRun)]),
+      el('td', {}, [c.durationMs === null ? none() : duration(c.durationMs)]),
+      el('td', {}, streak(c)),
+      el('td', {}, output(c)),
+      el('td', {}, [strip(c.codes)]),
     ]);
   }
 
@@ -169,7 +180,7 @@ export const STATUS_JS = `(function () {
   var model = null;
   var byName = map();
   var order = map();
-  var known = 0;
+  var names = [];
   var rowEls = map();
   var shown = [];
 
@@ -187,13 +198,13 @@ export const STATUS_JS = `(function () {
   }
 
   /* Builds the rows of the changed checks (names), then puts every row in page order. */
-  function layout(changed, now) {
+  function layout(changed) {
     var list = sorted();
     model.checks = list;
     var tbody = byId('checks');
     var same = sameNames(list, shown);
     for (var i = 0; i < changed.length; i++) {
-      var fresh = row(byName[changed[i]], now);
+      var fresh = row(byName[changed[i]]);
       var old = rowEls[changed[i]];
       rowEls[changed[i]] = fresh;
       /* Same order: the row is swapped in place, the others are not touched. */
@@ -210,36 +221,51 @@ export const STATUS_JS = `(function () {
     if (e) e.replaceChildren.apply(e, nodes);
   }
 
+  /* Each time: its absolute text (UTC) becomes its datetime and title, once; its text the time since then. */
   function tick() {
     var now = Date.now() + skew;
-    var times = doc.querySelectorAll('time.ago');
+    var times = doc.querySelectorAll('time');
     for (var i = 0; i < times.length; i++) {
-      var iso = times[i].getAttribute('datetime');
-      if (iso) times[i].textContent = ago(iso, now);
+      var t = times[i];
+      var at = t.getAttribute('datetime');
+      if (!at) {
+        var text = t.textContent;
+        at = text.replace(' ', 'T');
+        t.setAttribute('datetime', at);
+        t.setAttribute('title', text);
+      }
+      var rel = ago(at, now);
+      if (t.textContent !== rel) t.textContent = rel;
     }
   }
 
-  /* A whole model (type 'model', or a message of an older server without a type): every row anew. */
+  function codes(recent) { return typeof recent === 'string' ? recent : ''; }
+
+  /* A whole model (type 'model'): every row anew. */
   function applyModel(m) {
     var now = Date.parse(m.generatedAt);
     model = m;
     byName = map();
     order = map();
     rowEls = map();
-    var names = Array.isArray(m.order) ? m.order : m.checks.map(function (c) { return c.name; });
+    names = Array.isArray(m.order) ? m.order : m.checks.map(function (c) { return c.name; });
     for (var i = 0; i < names.length; i++) order[names[i]] = i;
-    known = names.length;
     var changed = [];
     for (var j = 0; j < m.checks.length; j++) {
-      byName[m.checks[j].name] = m.checks[j];
-      changed.push(m.checks[j].name);
+      var c = m.checks[j];
+      c.codes = codes(c.recent).slice(-SLOTS);
+      byName[c.name] = c;
+      changed.push(c.name);
     }
     shown = [null];
-    layout(changed, now);
+    layout(changed);
     head(m, now);
   }
 
-  /* The checks that changed, each with its runs since the last message: merged into the model, their rows rebuilt. */
+  /*
+   * The checks that changed (whole) and those that only ran (tuples: index, lastRun, durationMs, successes,
+   * failures, new runs), each with its runs since the last message: merged into the model, their rows rebuilt.
+   */
   function applyUpdate(u) {
     if (!model) return;
     var now = Date.parse(u.generatedAt);
@@ -248,10 +274,27 @@ export const STATUS_JS = `(function () {
       var c = u.checks[i];
       if (!c || typeof c.name !== 'string') continue;
       var old = byName[c.name];
-      c.history = (old ? old.history : []).concat(Array.isArray(c.history) ? c.history : []).slice(-SLOTS);
-      if (!(c.name in order)) order[c.name] = known++;
+      c.codes = ((old ? old.codes : '') + codes(c.recent)).slice(-SLOTS);
+      if (!(c.name in order)) {
+        order[c.name] = names.length;
+        names.push(c.name);
+      }
       byName[c.name] = c;
       changed.push(c.name);
+    }
+    var runs = Array.isArray(u.runs) ? u.runs : [];
+    for (var j = 0; j < runs.length; j++) {
+      var r = runs[j];
+      if (!Array.isArray(r) || typeof r[0] !== 'number') continue;
+      var name = names[r[0]];
+      var check = typeof name === 'string' ? byName[name] : undefined;
+      if (!check) continue;
+      check.lastRun = r[1];
+      check.durationMs = r[2];
+      check.consecutiveSuccesses = r[3];
+      check.consecutiveFailures = r[4];
+      check.codes = (check.codes + codes(r[5])).slice(-SLOTS);
+      changed.push(name);
     }
     model = {
       generatedAt: u.generatedAt,
@@ -262,7 +305,7 @@ export const STATUS_JS = `(function () {
       details: u.details,
       checks: model.checks,
     };
-    layout(changed, now);
+    layout(changed);
     head(model, now);
   }
 
@@ -277,9 +320,9 @@ export const STATUS_JS = `(function () {
     var u = byId('updated');
     if (u) {
       u.setAttribute('datetime', m.generatedAt);
-      u.setAttribute('title', m.generatedAt);
-      u.textContent = ago(m.generatedAt, now);
+      u.setAttribute('title', abs(m.generatedAt));
     }
+    tick();
     root.setAttribute('data-live', '1');
   }
 

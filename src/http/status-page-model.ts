@@ -55,22 +55,47 @@ export interface PageModel {
 }
 
 /**
- * The first message of the status page's watch stream: the whole model, plus every check's name in registration
- * order (the page's script sorts updated rows as the server does: failing critical, failing, passing, each group in
- * registration order).
+ * One check as the status page's stream carries it: the page's fields, with the runs the stream has not sent yet as
+ * one-letter codes, oldest first (`s` success, `f` failure, `t` timeout, `p` pending), at most {@link HISTORY_SLOTS}.
  */
-export interface PageModelMessage extends PageModel {
-  type: 'model';
-  order: string[];
+export interface PageStreamCheck extends Omit<PageCheck, 'history'> {
+  recent: string;
 }
 
 /**
- * The next messages of the status page's watch stream: the probes and notes as they are now, and only the checks
- * that changed since the previous message, each with the runs since then in `history` (to append to the strip).
+ * A check that only ran since the previous message, in the stream's compact form: its registration index (in the
+ * model's `order`), `lastRun`, `durationMs`, `consecutiveSuccesses`, `consecutiveFailures`, and its new runs as in
+ * {@link PageStreamCheck.recent}.
+ */
+export type PageRunTuple = [
+  index: number,
+  lastRun: string | null,
+  durationMs: number | null,
+  ok: number,
+  fail: number,
+  recent: string,
+];
+
+/**
+ * The first message of the status page's watch stream: the whole model (each check with its last runs as codes),
+ * plus every check's name in registration order (the page's script sorts updated rows as the server does: failing
+ * critical, failing, passing, each group in registration order).
+ */
+export interface PageModelMessage extends Omit<PageModel, 'checks'> {
+  type: 'model';
+  order: string[];
+  checks: PageStreamCheck[];
+}
+
+/**
+ * The next messages of the status page's watch stream: the probes and notes as they are now; in `checks`, whole,
+ * the checks whose status or output changed since the previous message; in `runs`, compact, the checks that only
+ * ran (sent at most once per `watchInterval`).
  */
 export interface PageUpdateMessage extends Omit<PageModel, 'checks'> {
   type: 'update';
-  checks: PageCheck[];
+  checks: PageStreamCheck[];
+  runs: PageRunTuple[];
 }
 
 /** What the status page's watch stream carries. */

@@ -2,7 +2,7 @@
 // own path, nothing from anywhere else. It works under `Content-Security-Policy: default-src 'self'`: no inline
 // script, no inline style, no `style` attribute, no event handler attribute; without JavaScript it refreshes itself.
 import { InvalidOptionError } from '../core/errors.js';
-import { escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
+import { absoluteTime, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
 import { HISTORY_SLOTS, type PageModel } from './status-page-model.js';
 
 /** The page without its rows: what the document around the table shows. */
@@ -16,6 +16,8 @@ export type {
   PageModel,
   PageModelMessage,
   PageRun,
+  PageRunTuple,
+  PageStreamCheck,
   PageUpdateMessage,
 } from './status-page-model.js';
 export { HISTORY_SLOTS, pageModel } from './status-page-model.js';
@@ -75,20 +77,19 @@ const LEGEND: readonly [string, string][] = [
 ];
 
 function legendHtml(): string {
-  const items = LEGEND.map(([r, text]) => `<span class="legend-item"><span class="r r-${r}"></span>${escapeHtml(text)}</span>`);
-  return `<p class="legend">${items.join('')}<span class="legend-item">newest on the right; hover a slot for its time</span></p>`;
+  const items = LEGEND.map(([r, text]) => `<span class="legend-item"><i class="r r-${r} n1"></i>${escapeHtml(text)}</span>`);
+  return `<p class="legend">${items.join('')}<span class="legend-item">newest on the right; hover a strip for its counts</span></p>`;
 }
 
 /**
  * The whole status page for a model: a complete HTML document. Pure. Every text from the model is escaped; the
  * page loads `<path>/status.css` and `<path>/status.js` (serve {@link STATUS_CSS} and {@link STATUS_JS} there), and
  * the script follows `<path>?watch`, a `text/event-stream` of {@link PageMessage}s as JSON: the whole model first,
- * then the checks that changed.
+ * then the checks that changed, and compactly the ones that only ran.
  * @throws InvalidOptionError when `path` is not a path like `/health`, or `refreshSeconds` is not an integer from 1 to 3600.
  */
 export function renderStatusPage(model: PageModel, options: StatusPageOptions): string {
-  const now = Date.parse(model.generatedAt);
-  return pageDocument(model, summaryText(model), rowsHtml(model, now), options);
+  return pageDocument(model, summaryText(model), rowsHtml(model), options);
 }
 
 /**
@@ -116,13 +117,13 @@ export function pageDocument(model: PageHead, summary: string, rows: string, opt
 <header class="top">
 <div class="brand"><h1>Health</h1><p id="summary" class="summary">${escapeHtml(summary)}</p></div>
 <div id="probes" class="probes">${probesHtml(model)}</div>
-<p class="meta"><span id="conn" class="conn conn-static">refreshes every ${seconds} s</span><span class="updated">updated <time id="updated" class="ago" datetime="${g}" title="${g}">just now</time></span></p>
+<p class="meta"><span id="conn" class="conn conn-static">refreshes every ${seconds} s</span><span class="updated">updated <time id="updated">${escapeHtml(absoluteTime(model.generatedAt))}</time></span></p>
 </header>
 <main>
 <div id="notes" class="notes">${notesHtml(model)}</div>
 <div class="table-wrap">
 <table class="checks">
-<thead><tr><th>Check</th><th>Status</th><th>Since</th><th>Last run</th><th>Duration</th><th>Streak</th><th>Output</th><th>Last ${HISTORY_SLOTS} runs</th></tr></thead>
+<thead><tr><th>Check</th><th>Status</th><th>Since</th><th>Last run</th><th>Duration</th><th title="consecutive successes and failures">Streak</th><th>Output</th><th>Last ${HISTORY_SLOTS} runs</th></tr></thead>
 <tbody id="checks">${rows}</tbody>
 </table>
 </div>

@@ -152,13 +152,26 @@ export class WatchHub implements DrainTarget {
   private tick(): void {
     const runs = this.source.runCount;
     const now = Date.now();
+    const due: Stream[] = [];
     for (const s of this.streams) {
       // A few ms of slack: timers fire on the loop's clock, not on Date.now().
       if (s.runs === runs || now - s.tickAt < this.intervalMs - 5) continue;
       s.tickAt = now;
       s.tickDue = true;
-      s.sender.poke();
+      due.push(s);
     }
+    this.pokeApart(due, 0);
+  }
+
+  /**
+   * Pokes the streams one per turn of the loop: with 1,000 checks one stream's render takes a few ms, all of them in
+   * one turn would hold a probe's answer for as long. A stream closed meanwhile ignores its poke.
+   */
+  private pokeApart(due: readonly Stream[], i: number): void {
+    const s = due[i];
+    if (s === undefined) return;
+    s.sender.poke();
+    if (i + 1 < due.length) setImmediate(() => this.pokeApart(due, i + 1));
   }
 
   private listen(): void {

@@ -29,6 +29,11 @@ function rows(dom: string): [string, string][] {
   return [...dom.matchAll(/<tr class="check check-\w+" data-check="([^"]+)" data-status="(\w+)">/g)].map((m) => [m[1]!, m[2]!]);
 }
 
+/** The slots of a row's strip: the sizes of its stretches added up. */
+function slotCount(row: string): number {
+  return [...row.matchAll(/<i class="r r-\w+ n(\d+)"><\/i>/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 function probes(dom: string): Record<string, string> {
   return Object.fromEntries([...dom.matchAll(/data-probe="(\w+)" data-status="(\w+)"/g)].map((m) => [m[1], m[2]]));
 }
@@ -87,13 +92,15 @@ if ('skip' in bin) {
     const redis = rowOf(dom, 'redis');
     t.match(redis, '<span class="pill pill-fail">fail</span>');
     t.match(redis, '<span class="output output-withheld">reason withheld</span>');
-    t.match(redis, /<span class="r r-success" title="[^"]+, success, [\d.]+ m?s"><\/span>/);
+    t.match(redis, /<i class="r r-success n\d+"><\/i>/);
+    t.match(redis, /<i class="r r-failure n\d+"><\/i><\/span><\/td>$/, 'the newest slots, right-most, are failures');
+    t.equal(slotCount(redis), 60, '60 slots');
+    t.match(redis, /<span class="strip" role="img" title="\d+ runs: \d+ passed, \d+ failed">/, 'one title per strip');
     t.match(
       redis,
-      /<span class="r r-failure" title="[^"]+"><\/span><\/span><\/td>$/,
-      'the newest slot, right-most, is a failure',
+      /<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ">(just now|\d+ s ago)<\/time>/,
+      'the script shows how long ago, with the absolute time as title',
     );
-    t.equal((redis.match(/<span class="r /g) ?? []).length, 60, '60 slots');
     t.notMatch(dom, /ECONNREFUSED|6379/, `no error text without details (${DEMO_ERROR})`);
     t.match(rowOf(dom, 'postgres'), '<span class="value">2 replicas</span>');
     onlyOwnOrigin(t, srv, run);
@@ -113,7 +120,11 @@ if ('skip' in bin) {
     t.same(seen.map(([n]) => n).sort(), [...DEMO_CHECKS].sort(), 'one row per check');
     t.same(seen[0], ['redis', 'fail'], 'the failing check first');
     t.same(probes(dom), { live: 'pass', ready: 'fail', startup: 'pass' });
-    t.match(rowOf(dom, 'redis'), '<span class="output output-withheld">reason withheld</span>');
+    const redis = rowOf(dom, 'redis');
+    t.match(redis, '<span class="output output-withheld">reason withheld</span>');
+    t.match(redis, /<td><time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ<\/time><\/td>/, 'the last run, absolute (UTC)');
+    t.match(redis, /<i class="r r-failure n\d+"><\/i><\/span><\/td>$/, 'the strip, newest failures right-most');
+    t.equal(slotCount(redis), 60, '60 slots');
     t.notOk(srv.requests.includes(`GET ${PAGE_PATH}?watch`), 'no stream without the script');
     onlyOwnOrigin(t, srv, run);
   });

@@ -26,7 +26,7 @@ else {
     t.match(run.stdout, /data-check="upstream" data-status="fail"/, 'the failing upstream check is a failing row');
     t.match(run.stdout, /data-check="event-loop" data-status="pass"/, 'the event loop check is a passing row');
     t.ok(run.stdout.indexOf('data-check="upstream"') < run.stdout.indexOf('data-check="event-loop"'), 'failing first');
-    t.match(run.stdout, /class="r r-failure"/, 'the strip shows failed runs');
+    t.match(run.stdout, /class="r r-failure n\d+"/, 'the strip shows failed runs');
     const foreign = pageRequests(run, origin).filter((r) => !r.url.startsWith(`${origin}/`));
     t.same(foreign, [], 'the page asked for nothing outside its own origin');
     const own = pageRequests(run, origin).map((r) => new URL(r.url).pathname + new URL(r.url).search);

@@ -2,7 +2,7 @@
 // script builds can be compared with the markup the server renders (both must be the same), and its reconnect and
 // ticking behaviour driven by hand. The real browser test (chromium.test.ts) covers the rest.
 import vm from 'node:vm';
-import { escapeHtml } from '../../src/http/status-page-html.js';
+import { ago, escapeHtml } from '../../src/http/status-page-html.js';
 
 export class FakeText {
   constructor(public text: string) {}
@@ -29,6 +29,9 @@ export class FakeElement {
     const i = this.children.indexOf(old);
     if (i === -1) throw new Error('fake DOM: replaceChild of a node that is not a child');
     this.children[i] = child;
+  }
+  removeAttribute(name: string): void {
+    this.attrs.delete(name);
   }
   get textContent(): string {
     return this.children.map((c) => (c instanceof FakeText ? c.text : c.textContent)).join('');
@@ -92,7 +95,6 @@ export function runScript(script: string, stamp: string, now: number): FakePage 
   for (const id of IDS) {
     const e = root.appendChild(new FakeElement(id === 'updated' ? 'time' : id === 'checks' ? 'tbody' : 'div'));
     e.setAttribute('id', id);
-    if (id === 'updated') e.setAttribute('class', 'ago');
     byId.set(id, e);
   }
   FakeEventSource.instances = [];
@@ -112,8 +114,8 @@ export function runScript(script: string, stamp: string, now: number): FakePage 
     createElement: (tag: string) => new FakeElement(tag),
     createTextNode: (text: string) => new FakeText(text),
     querySelectorAll: (selector: string) => {
-      if (selector !== 'time.ago') throw new Error(`fake DOM: unsupported selector ${selector}`);
-      return [...root.walk()].filter((e) => e.tag === 'time' && (e.getAttribute('class') ?? '').split(' ').includes('ago'));
+      if (selector !== 'time') throw new Error(`fake DOM: unsupported selector ${selector}`);
+      return [...root.walk()].filter((e) => e.tag === 'time');
     },
   });
   class FakeDate extends Date {
@@ -136,4 +138,15 @@ export function runScript(script: string, stamp: string, now: number): FakePage 
   };
   vm.runInNewContext(script, context);
   return page;
+}
+
+/**
+ * What the script shows of server-rendered rows at `now` (ms since the epoch): each `<time>`'s absolute text becomes
+ * its datetime and title, and its text the time since then.
+ */
+export function liveRows(html: string, now: number): string {
+  return html.replace(/<time>([^<]+)<\/time>/g, (_, text: string) => {
+    const at = text.replace(' ', 'T');
+    return `<time datetime="${at}" title="${text}">${ago(at, now)}</time>`;
+  });
 }

@@ -5,14 +5,22 @@
 import t from 'tap';
 import type { HealthSnapshot } from '../../src/core/snapshot.js';
 import { createHealth } from '../../src/health.js';
-import { type PageMessage, type PageModel, pageModel, renderStatusPage, STATUS_JS } from '../../src/http/status-page.js';
+import {
+  type PageMessage,
+  type PageModel,
+  type PageRunTuple,
+  type PageUpdateMessage,
+  pageModel,
+  renderStatusPage,
+  STATUS_JS,
+} from '../../src/http/status-page.js';
 import { PageFeed } from '../../src/http/status-page-feed.js';
 import { rowsHtml } from '../../src/http/status-page-html.js';
 import { ADAPTERS } from '../helpers/adapters.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { openSse } from '../watch/sse-client.js';
-import { runScript } from './fake-dom.js';
+import { liveRows, runScript } from './fake-dom.js';
 
 const CHECKS = 40;
 
@@ -58,7 +66,7 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
       'only the check that changed, although every check ran meanwhile',
     );
     t.equal(update.status.ready, 'fail');
-    t.ok((update.checks[0]?.history.length ?? 0) > 0, 'with its new runs');
+    t.match(update.checks[0]?.recent, /^[sf]+$/, 'with its new runs, as result codes');
     t.ok(s.events.length <= 3, `no message per run (${s.events.length} messages)`);
     await health.stop();
   });
@@ -131,6 +139,34 @@ t.test('the script applies the updates: the rows the server would render', async
   page.now = Date.parse(model.generatedAt);
   page.intervals[0]?.();
   const now = Date.parse(model.generatedAt);
-  t.equal(page.byId.get('checks')?.inner, rowsHtml(model, now), 'rows, their order, strips and times');
+  t.equal(page.byId.get('checks')?.inner, liveRows(rowsHtml(model), now), 'rows, their order, strips and times');
   t.equal(model.checks[0]?.name, 'c03', 'the failing non-critical check first (the only failing one)');
+});
+
+t.test('the run-by-run tick sends the checks that only ran as compact tuples, with their new runs only', async (t) => {
+  const { health } = registry(15);
+  health.start();
+  t.teardown(() => health.stop());
+  await waitFor(() => allPass(health.snapshot()), 'every check to pass');
+  const stream = new PageFeed(health).stream(false);
+  const first = JSON.parse(stream.render(false) as string) as PageMessage;
+  t.equal(first.type, 'model');
+  t.equal(stream.render(false), undefined, 'no change in substance: nothing without the tick');
+  const before = health.snapshot().checks.c00?.history.length ?? 0;
+  await waitFor(() => (health.snapshot().checks.c00?.history.length ?? 0) >= before + 2, 'c00 to run twice more');
+  const tick = JSON.parse(stream.render(true) as string) as PageUpdateMessage;
+  t.equal(tick.type, 'update');
+  t.same(tick.checks, [], 'no whole check: none changed in substance');
+  const c00 = tick.runs.find((r) => r[0] === 0);
+  t.ok(c00, 'c00 ran');
+  const [, lastRun, durationMs, ok, fail, recent] = c00 as PageRunTuple;
+  t.match(lastRun, /^\d{4}-\d\d-\d\dT/);
+  t.type(durationMs, 'number');
+  t.ok(ok > 0);
+  t.equal(fail, 0);
+  t.match(recent, /^s{2,60}$/, 'its new runs only');
+  t.ok(recent.length < 60, `not the whole strip (${recent.length})`);
+  const bytes = JSON.stringify(tick.runs[0]).length;
+  t.ok(bytes < 80, `a few dozen bytes per check (${bytes})`);
+  await health.stop();
 });

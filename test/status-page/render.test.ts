@@ -8,14 +8,24 @@ import type { RunResult } from '../../src/core/types.js';
 import {
   HISTORY_SLOTS,
   type PageModel,
+  type PageModelMessage,
   pageModel,
   renderStatusPage,
   STATUS_CSS,
   STATUS_HTML_HEADERS,
   STATUS_JS,
 } from '../../src/http/status-page.js';
-import { ago, duration, notesHtml, probesHtml, rowsHtml, summaryText } from '../../src/http/status-page-html.js';
-import { runScript } from './fake-dom.js';
+import {
+  ago,
+  duration,
+  escapeHtml,
+  notesHtml,
+  probesHtml,
+  resultCodes,
+  rowsHtml,
+  summaryText,
+} from '../../src/http/status-page-html.js';
+import { liveRows, runScript } from './fake-dom.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -127,7 +137,7 @@ t.test('the document: head, assets, probes, one row per check', async (t) => {
   t.match(html, /<head>[\s\S]*<noscript><meta http-equiv="refresh" content="5"><\/noscript>[\s\S]*<\/head>/);
   t.match(html, '<link rel="stylesheet" href="/health/status.css">');
   t.match(html, '<script src="/health/status.js" defer></script>');
-  t.match(html, '<title>fail · health</title>');
+  t.match(html, '<title>fail &#183; health</title>', 'the page is ASCII: other characters as references');
   for (const [probe, status] of [
     ['live', 'pass'],
     ['ready', 'fail'],
@@ -147,12 +157,14 @@ t.test('the document: head, assets, probes, one row per check', async (t) => {
   ]);
   t.match(html, '<span class="pill pill-warn">warn</span>', 'a failing non-critical check warns');
   t.match(html, '<span class="tag tag-noncritical">non-critical</span>');
-  t.match(html, '<time class="ago" datetime="2026-03-01T11:59:48.000Z" title="2026-03-01T11:59:48.000Z">12 s ago</time>');
-  t.match(html, '<td class="c-duration">3.3 ms</td>');
-  t.match(html, '<span class="streak streak-fail" title="consecutive failures">✗ 4</span>');
+  t.match(html, '<td><time>2026-03-01 11:59:48Z</time></td>', 'absolute times, UTC: a row does not age with the clock');
+  t.match(html, '<td>3.3 ms</td>');
+  t.match(html, '<span class="streak streak-fail">4</span>');
+  t.match(html, '<td><span class="none">&#8212;</span></td>', 'a dash where there is no time');
+  t.match(html, 'updated <time id="updated">2026-03-01 12:00:00Z</time>');
   t.match(html, '<span class="value">81 %</span>');
   t.match(html, '<span class="output output-withheld">reason withheld</span>');
-  t.match(html, '<p id="summary" class="summary">5 checks · 1 failing · 1 warning · 1 unknown</p>');
+  t.match(html, '<p id="summary" class="summary">5 checks &#183; 1 failing &#183; 1 warning &#183; 1 unknown</p>');
   t.match(html, '<span id="conn" class="conn conn-static">refreshes every 5 s</span>');
   t.match(html, '<p class="note note-fail">Readiness held: deploy &lt;b&gt;freeze&lt;/b&gt;</p>');
   t.notMatch(html, 'second line');
@@ -174,27 +186,45 @@ t.test('every text is escaped', async (t) => {
   t.match(page(pageModel(snap, true, NOW)), '<span class="value">81 &quot;&gt;&lt;img src=x&gt;</span>');
 });
 
-t.test('the strip: 60 slots, oldest left, newest right, coloured and titled', async (t) => {
+t.test('the strip: 60 slots, oldest left, newest right, one element per stretch, one title', async (t) => {
   const html = page(pageModel(snapshot(), true, NOW));
-  const strips = [...html.matchAll(/<span class="strip" role="img" aria-label="([^"]*)">(.*?)<\/span><\/td>/g)];
+  const strips = [...html.matchAll(/<span class="strip" role="img" title="([^"]*)">(.*?)<\/span><\/td>/g)];
   t.equal(strips.length, 5);
-  for (const [, , inner] of strips) t.equal((inner!.match(/<span class="r /g) ?? []).length, HISTORY_SLOTS, '60 slots');
+  const slots = (inner: string): [string, number][] =>
+    [...inner.matchAll(/<i class="r r-(\w+) n(\d+)"><\/i>/g)].map((m) => [m[1] as string, Number(m[2])]);
+  for (const [, , inner] of strips)
+    t.equal(
+      slots(inner as string).reduce((n, [, k]) => n + k, 0),
+      HISTORY_SLOTS,
+      '60 slots',
+    );
   const [cache, queue, , db] = strips;
   t.equal(cache![1], '3 runs: 0 passed, 3 failed');
   t.equal(queue![1], 'no runs yet');
   t.equal(db![1], '60 runs: 60 passed, 0 failed');
-  const slots = [...cache![2]!.matchAll(/<span class="r r-(\w+)"(?: title="([^"]*)")?><\/span>/g)].map((m) => [m[1], m[2]]);
-  t.equal(slots.length, HISTORY_SLOTS);
-  t.same(slots.slice(0, 57), Array(57).fill(['empty', undefined]), 'empty slots pad the left');
-  t.same(slots.slice(57), [
-    ['timeout', '2026-03-01T11:59:57.000Z, timeout, 2.0 ms'],
-    ['failure', '2026-03-01T11:59:58.000Z, failure, 3.0 ms'],
-    ['failure', '2026-03-01T11:59:59.000Z, failure, 4.0 ms'],
+  t.same(slots(cache![2]!), [
+    ['empty', 57],
+    ['timeout', 1],
+    ['failure', 2],
   ]);
-  const dbSlots = [...db![2]!.matchAll(/title="([^,]+),/g)].map((m) => m[1]);
-  t.equal(dbSlots.length, 60);
-  t.equal(dbSlots.at(-1), iso(NOW - 1000), 'the newest run is the right-most slot');
-  t.equal(dbSlots[0], iso(NOW - 60_000));
+  t.same(slots(queue![2]!), [['empty', 60]]);
+  t.same(slots(db![2]!), [['success', 60]], 'the newest 60 of 75 runs');
+  t.notMatch(html, /<i [^>]*title=/, 'no title per slot');
+  const sizes = [...STATUS_CSS.matchAll(/\.n(\d+) \{ --n: (\d+); \}/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  t.same(
+    sizes,
+    Array.from({ length: HISTORY_SLOTS }, (_, i) => [i + 1, i + 1]),
+    'the stylesheet sizes every stretch',
+  );
+});
+
+t.test('the page stays small: a few hundred bytes per check', async (t) => {
+  const snap = snapshot();
+  const checks: HealthSnapshot['checks'] = {};
+  for (let i = 0; i < 1000; i++) checks[`check-${i}`] = check({ history: runs(60) });
+  const html = page(pageModel({ ...snap, checks }, false, NOW));
+  t.ok(html.length < 700_000, `${html.length} bytes for 1,000 checks`);
+  t.notMatch(html, /[^\t\n -~]/, 'ASCII only');
 });
 
 t.test('nothing a strict CSP blocks, nothing from elsewhere', async (t) => {
@@ -247,6 +277,16 @@ t.test('relative times and durations', async (t) => {
   );
 });
 
+/** The stream's first message for a model: each check's history as result codes, the registration order. */
+function message(model: PageModel): PageModelMessage {
+  return {
+    ...model,
+    type: 'model',
+    order: Object.keys(snapshot().checks).filter((n) => model.checks.some((c) => c.name === n)),
+    checks: model.checks.map(({ history, ...c }) => ({ ...c, recent: resultCodes(history) })),
+  };
+}
+
 t.test('the script builds the markup the server renders, and keeps it live', async (t) => {
   const first = pageModel(snapshot(), false, NOW - 30_000);
   const p = runScript(STATUS_JS, first.generatedAt, NOW);
@@ -259,29 +299,33 @@ t.test('the script builds the markup the server renders, and keeps it live', asy
   p.now = NOW - 2000;
   p.sources[0]!.emit('open');
   t.equal(p.byId.get('conn')!.inner, 'live');
-  p.sources[0]!.emit('message', { data: JSON.stringify(model) });
+  p.sources[0]!.emit('message', { data: JSON.stringify(message(model)) });
   const now = Date.parse(model.generatedAt);
-  t.equal(p.byId.get('checks')!.inner, rowsHtml(model, now), 'rows');
+  t.equal(p.byId.get('checks')!.inner, liveRows(rowsHtml(model), now), 'rows');
   t.equal(p.byId.get('probes')!.inner, probesHtml(model), 'probe cards');
   t.equal(p.byId.get('notes')!.inner, notesHtml(model), 'notes');
-  t.equal(p.byId.get('summary')!.textContent, summaryText(model));
+  t.equal(escapeHtml(p.byId.get('summary')!.textContent), escapeHtml(summaryText(model)));
   t.equal(p.document.title, 'fail · health');
   t.equal(p.root.getAttribute('data-live'), '1');
   t.equal(p.byId.get('updated')!.getAttribute('datetime'), model.generatedAt);
   t.match(p.byId.get('checks')!.inner, '&lt;script&gt;alert(1)&lt;/script&gt;', 'error text as text');
 
   const empty = { ...model, checks: [], holds: [], shuttingDown: true, started: false };
-  p.sources[0]!.emit('message', { data: JSON.stringify(empty) });
-  t.equal(p.byId.get('checks')!.inner, rowsHtml(empty, now));
+  p.sources[0]!.emit('message', { data: JSON.stringify(message(empty)) });
+  t.equal(p.byId.get('checks')!.inner, liveRows(rowsHtml(empty), now));
   t.equal(p.byId.get('notes')!.inner, notesHtml(empty));
-  p.sources[0]!.emit('message', { data: JSON.stringify(model) });
+  p.sources[0]!.emit('message', { data: JSON.stringify(message(model)) });
 
   // A minute passes: the relative times move on.
   p.now += 60_000;
   p.intervals[0]!();
   t.equal(p.byId.get('updated')!.textContent, '1 min ago');
   t.match(p.byId.get('checks')!.inner, '>1 min ago</time>');
-  t.equal(p.byId.get('checks')!.inner, rowsHtml(model, now + 60_000), 'ticked rows are what the server would render then');
+  t.equal(
+    p.byId.get('checks')!.inner,
+    liveRows(rowsHtml(model), now + 60_000),
+    'ticked rows are what the server would render then',
+  );
 
   // Garbage is ignored.
   const before = p.byId.get('checks')!.inner;
