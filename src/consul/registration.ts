@@ -1,9 +1,9 @@
-import { codes, InvalidOptionError, ProbekitError } from '../core/errors.js';
+import { codes, InvalidOptionError, ProbekitError, showValue as show } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { describeError } from '../core/sanitize.js';
 import { agentRequest, answerError, requestError } from './agent-client.js';
 import { retryDelay } from './backoff.js';
-import { type NormalizedConsul, normalizeConsulOptions, show } from './options.js';
+import { type NormalizedConsul, normalizeConsulOptions } from './options.js';
 import { redactingLogger } from './redact.js';
 import type { ConsulCloseOptions, ConsulHealthRegistry, ConsulRegistrationOptions, ConsulRegistrationState } from './types.js';
 

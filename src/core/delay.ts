@@ -1,3 +1,4 @@
+import { timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import type { Timers } from './types.js';
@@ -28,15 +29,8 @@ export interface NormalizedDelay {
  */
 export const KUBERNETES_DELAY: NormalizedDelay = Object.freeze({ min: 1000, max: 10_000, quiet: 2000 });
 
-const MAX_MS = 2_147_483_647;
-
 function ms(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_MS) {
-    throw new InvalidOptionError(
-      `Expected \`shutdown.${option}\` to be a non-negative integer of ms <= ${MAX_MS}, got \`${showValue(value)}\``,
-    );
-  }
-  return value;
+  return timerOption(`shutdown.${option}`, value, 0);
 }
 
 /**

@@ -4,6 +4,7 @@ import { type FleetOptions, normalizeFleet } from '../fleet/options.js';
 import { normalizeProbeServer, type ProbeServerOptions } from '../probe-server/options.js';
 import { ProbeServer } from '../probe-server/server.js';
 import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
+import { integerOption, timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import { Lifecycle } from './lifecycle.js';
@@ -52,7 +53,6 @@ export interface HealthOptions {
   fleet?: FleetOptions;
 }
 
-const MAX_TIMER_MS = 2_147_483_647;
 const KNOWN_OPTIONS = new Set([
   'checks',
   'defaults',
@@ -90,7 +90,7 @@ export class HealthCore extends EventEmitter {
   constructor(options: HealthOptions = {}) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError(`Expected options to be an object, got \`${String(options)}\``);
+      throw new InvalidOptionError(`Expected options to be an object, got \`${showValue(options)}\``);
     }
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(`Unknown option \`${key}\``);
@@ -98,15 +98,9 @@ export class HealthCore extends EventEmitter {
     const defaults = normalizeDefaults(options.defaults);
     this.timers = normalizeTimers(options.timers);
     const closeTimeout = options.closeTimeout ?? 5000;
-    if (typeof closeTimeout !== 'number' || !Number.isInteger(closeTimeout) || closeTimeout < 1 || closeTimeout > MAX_TIMER_MS) {
-      throw new InvalidOptionError(
-        `Expected \`closeTimeout\` to be a positive integer <= ${MAX_TIMER_MS}, got \`${showValue(closeTimeout)}\``,
-      );
-    }
+    timerOption('closeTimeout', closeTimeout);
     const historySize = options.historySize ?? 60;
-    if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 1000) {
-      throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${showValue(historySize)}\``);
-    }
+    integerOption('historySize', historySize, 0, 1000);
     const shutdown = normalizeShutdown(options.shutdown);
     const probeServer = normalizeProbeServer(options.probeServer);
     const overload = normalizeOverload(options.overload);

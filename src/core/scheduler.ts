@@ -1,5 +1,6 @@
+import { MAX_TIMER_MS } from './bounds.js';
 import { CheckFailedError, CheckPendingError, CheckTimeoutError, toError } from './errors.js';
-import { MAX_TIMER_MS, type NormalizedCheck } from './options.js';
+import type { NormalizedCheck } from './options.js';
 import { describeError, sanitizeText } from './sanitize.js';
 import type { Outcome } from './state.js';
 import type { CheckDetails, Timers } from './types.js';

@@ -94,7 +94,7 @@ function metricsOption(value: ProbekitFastifyOptions['metrics']): { path: string
   if (value === undefined || value === false) return undefined;
   const m = value === true ? {} : value;
   if (m === null || typeof m !== 'object') {
-    throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${String(m)}\``);
+    throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${showValue(m)}\``);
   }
   const { path = '/metrics', ...options } = m;
   return { path: checkPath('metrics.path', path, false, '/metrics'), options };
