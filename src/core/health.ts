@@ -53,18 +53,28 @@ export interface HealthOptions {
   fleet?: FleetOptions;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'checks',
-  'defaults',
-  'logger',
-  'timers',
-  'closeTimeout',
-  'shutdown',
-  'historySize',
-  'probeServer',
-  'overload',
-  'fleet',
-]);
+// A mapped type, so that a key of HealthOptions missing here, or one that is not a key of it, fails to compile.
+const OPTION_KEYS: { readonly [K in keyof HealthOptions]-?: true } = {
+  checks: true,
+  defaults: true,
+  logger: true,
+  timers: true,
+  closeTimeout: true,
+  shutdown: true,
+  historySize: true,
+  probeServer: true,
+  overload: true,
+  fleet: true,
+};
+
+/**
+ * Every key of {@link HealthOptions}, once: the registry refuses any other key, and the Fastify plugin passes each of
+ * these it is given to the registry it creates.
+ */
+export const HEALTH_OPTION_KEYS: readonly (keyof HealthOptions)[] = Object.freeze(
+  Object.keys(OPTION_KEYS) as (keyof HealthOptions)[],
+);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(HEALTH_OPTION_KEYS);
 
 /**
  * The health registry without any HTTP: checks and their answers ({@link Registry}), plus the process lifecycle

@@ -47,7 +47,8 @@ export interface NormalizedProbeServer {
 const KNOWN = new Set(['port', 'host', 'maxBlockMs', 'paths', 'prefix', 'statusCodes', 'details']);
 
 function fail(option: string, expected: string, value: unknown): never {
-  throw new InvalidOptionError(`Expected \`probeServer.${option}\` to be ${expected}, got \`${showValue(value)}\``);
+  const name = option === '' ? 'probeServer' : `probeServer.${option}`;
+  throw new InvalidOptionError(`Expected \`${name}\` to be ${expected}, got \`${showValue(value)}\``);
 }
 
 /** A plain copy of the given keys of an object, so that what crosses to the thread is data (no getters, no class). */
