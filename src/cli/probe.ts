@@ -25,7 +25,7 @@ const FLAGS = {
 } as const;
 
 /** Text of `probekit probe --help`. */
-export const PROBE_HELP = `usage: probekit probe URL [flags]
+const PROBE_HELP = `usage: probekit probe URL [flags]
        probekit probe --grpc HOST:PORT [--service NAME] [flags]
 
 One request, one line, then exit: 0 healthy, 1 anything else (Docker reserves 2).

@@ -24,7 +24,7 @@ const FLAGS = {
 } as const;
 
 /** Text of `probekit watch --help`. */
-export const WATCH_HELP = `usage: probekit watch URL... [flags]
+const WATCH_HELP = `usage: probekit watch URL... [flags]
 
 A live table of every check of one or more endpoints (several pods, or several probes of one): status, since when,
 duration, streak, output; changes are highlighted. It reads the server's watch stream (GET URL?watch,

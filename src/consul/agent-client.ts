@@ -16,7 +16,7 @@ export interface AgentAnswer {
  * text; past this the stream is cancelled (which closes the connection), so a hostile or broken agent costs at most
  * this much memory, whatever it sends.
  */
-export const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Consul's error bodies are one line; nothing longer is kept. */
 const MAX_TEXT = 1024;

@@ -27,7 +27,7 @@ export interface NormalizedDelay {
  * whose clients never stop (and stays well inside the default 30 s grace period with the 25 s deadline); `min` 1 s:
  * the endpoint removal has to reach them at all.
  */
-export const KUBERNETES_DELAY: NormalizedDelay = Object.freeze({ min: 1000, max: 10_000, quiet: 2000 });
+const KUBERNETES_DELAY: NormalizedDelay = Object.freeze({ min: 1000, max: 10_000, quiet: 2000 });
 
 function ms(option: string, value: unknown): number {
   return timerOption(`shutdown.${option}`, value, 0);

@@ -41,7 +41,7 @@ const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
  * The largest `jitter`: an interval is then drawn between half and one and a half times its value, so a check never
  * runs at more than twice its rate, and the schedules of replicas started together still spread within a few runs.
  */
-export const MAX_JITTER = 0.5;
+const MAX_JITTER = 0.5;
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**

@@ -163,10 +163,6 @@ export class Registry implements Reporter {
     return this.running;
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }

@@ -40,11 +40,6 @@ export class CheckRunner {
     private readonly onOutcome: (outcome: Outcome) => void,
   ) {}
 
-  /** True while a run (or an abandoned, timed-out run) has not settled. */
-  get busy(): boolean {
-    return this.current !== null || this.abandoned !== null;
-  }
-
   /** Starts the schedule: the first run after `delay` ms (default at once). */
   start(delay = 0): void {
     if (this.active) return;
