@@ -10,6 +10,12 @@ export const codes = {
   CHECK_FAILED: 'PROBEKIT_ERR_CHECK_FAILED',
   STOPPED: 'PROBEKIT_ERR_REGISTRY_STOPPED',
   PROBE_SERVER_FAILED: 'PROBEKIT_ERR_PROBE_SERVER_FAILED',
+  /** `ConsulRegistration.ready()`: the registration was closed before the agent ever took it. */
+  CONSUL_CLOSED: 'PROBEKIT_ERR_CONSUL_CLOSED',
+  /** A request to the Consul agent took longer than `requestTimeout` (logged; the registration retries). */
+  CONSUL_TIMEOUT: 'PROBEKIT_ERR_CONSUL_TIMEOUT',
+  /** The Consul agent answered a request with a status that is not a success, a redirect included (logged). */
+  CONSUL_REQUEST_FAILED: 'PROBEKIT_ERR_CONSUL_REQUEST_FAILED',
 } as const;
 
 /** Code of a {@link ProbekitError}. */
