@@ -7,6 +7,7 @@ import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
 import { integerOption, timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
+import type { HealthLike } from './health-like.js';
 import { Lifecycle } from './lifecycle.js';
 import { type Logger, normalizeLogger } from './logger.js';
 import { normalizeDefaults, normalizeTimers } from './options.js';
@@ -84,7 +85,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set(HEALTH_OPTION_KEYS);
  * first starts the checks, `shutdown` (with the trigger) when the shutdown sequence begins, `fleet` ({@link FleetEvent})
  * when a shared check starts or stops failing fleet-wide. Listeners that throw or reject are logged; they never break the schedule.
  */
-export class HealthCore extends EventEmitter {
+export class HealthCore extends EventEmitter implements HealthLike {
   /** The logger, wrapped so that it never throws. */
   readonly logger: Logger;
   protected readonly timers: Timers;
