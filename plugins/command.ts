@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { defineCheck, factoryOptions } from '../src/core/define.js';
-import { CheckFailedError, InvalidOptionError } from '../src/core/errors.js';
+import { CheckFailedError, InvalidOptionError, showValue } from '../src/core/errors.js';
 import { sanitizeText } from '../src/core/sanitize.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -34,13 +34,13 @@ function firstLine(text: string): string {
 function validate(options: CommandCheckOptions): void {
   const { command, args, cwd, env } = options ?? ({} as CommandCheckOptions);
   if (typeof command !== 'string' || command.length === 0) {
-    throw new InvalidOptionError(`commandCheck(): Expected \`command\` to be a non-empty string, got \`${String(command)}\``);
+    throw new InvalidOptionError(`commandCheck(): Expected \`command\` to be a non-empty string, got \`${showValue(command)}\``);
   }
   if (args !== undefined && (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))) {
     throw new InvalidOptionError('commandCheck(): Expected `args` to be an array of strings');
   }
   if (cwd !== undefined && (typeof cwd !== 'string' || cwd.length === 0)) {
-    throw new InvalidOptionError(`commandCheck(): Expected \`cwd\` to be a non-empty string, got \`${String(cwd)}\``);
+    throw new InvalidOptionError(`commandCheck(): Expected \`cwd\` to be a non-empty string, got \`${showValue(cwd)}\``);
   }
   if (env !== undefined && (env === null || typeof env !== 'object' || Array.isArray(env))) {
     throw new InvalidOptionError('commandCheck(): Expected `env` to be an object of strings');

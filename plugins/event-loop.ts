@@ -1,6 +1,6 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { defineCheck, factoryOptions } from '../src/core/define.js';
-import { InvalidOptionError } from '../src/core/errors.js';
+import { InvalidOptionError, showValue } from '../src/core/errors.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
 /** Options of {@link eventLoopCheck}. */
@@ -27,15 +27,15 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): Check {
   const resolution = options.resolution ?? 20;
   if (typeof maxDelayMs !== 'number' || !(maxDelayMs > 0)) {
     throw new InvalidOptionError(
-      `eventLoopCheck(): Expected \`maxDelayMs\` to be a positive number, got \`${String(maxDelayMs)}\``,
+      `eventLoopCheck(): Expected \`maxDelayMs\` to be a positive number, got \`${showValue(maxDelayMs)}\``,
     );
   }
   if (typeof percentile !== 'number' || !(percentile > 0 && percentile <= 100)) {
-    throw new InvalidOptionError(`eventLoopCheck(): Expected \`percentile\` to be in (0, 100], got \`${String(percentile)}\``);
+    throw new InvalidOptionError(`eventLoopCheck(): Expected \`percentile\` to be in (0, 100], got \`${showValue(percentile)}\``);
   }
   if (!Number.isInteger(resolution) || resolution < 1) {
     throw new InvalidOptionError(
-      `eventLoopCheck(): Expected \`resolution\` to be a positive integer, got \`${String(resolution)}\``,
+      `eventLoopCheck(): Expected \`resolution\` to be a positive integer, got \`${showValue(resolution)}\``,
     );
   }
   // Created on the first run, not here: a check that is never started must not sample the loop.

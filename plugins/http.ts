@@ -1,5 +1,5 @@
 import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
-import { InvalidOptionError } from '../src/core/errors.js';
+import { InvalidOptionError, showValue } from '../src/core/errors.js';
 import { sanitizeText } from '../src/core/sanitize.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -27,15 +27,6 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What a header value may hold: visible characters, spaces and tabs; never CR, LF or NUL (header injection). */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-function show(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 /**
  * Validates `headers` once, at creation: a value with a newline would otherwise fail every run with an error whose
  * text carries the value (a token). The message names the header, never its value.
@@ -43,12 +34,12 @@ function show(value: unknown): string {
 function validHeaders(input: unknown): Record<string, string> {
   if (input === undefined) return {};
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidOptionError(`httpCheck(): Expected \`headers\` to be an object of strings, got \`${show(input)}\``);
+    throw new InvalidOptionError(`httpCheck(): Expected \`headers\` to be an object of strings, got \`${showValue(input)}\``);
   }
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(input)) {
     if (!TOKEN.test(name)) {
-      throw new InvalidOptionError(`httpCheck(): Expected \`headers\` names to be HTTP tokens, got \`${show(name)}\``);
+      throw new InvalidOptionError(`httpCheck(): Expected \`headers\` names to be HTTP tokens, got \`${showValue(name)}\``);
     }
     if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
       throw new InvalidOptionError(
@@ -66,7 +57,7 @@ function statusMatcher(expect: HttpCheckOptions['expectStatus']): (status: numbe
   if (typeof expect === 'function') return expect;
   if (Array.isArray(expect) && expect.every((n) => typeof n === 'number')) return (s) => expect.includes(s);
   throw new InvalidOptionError(
-    `httpCheck(): Expected \`expectStatus\` to be a number, a number[] or a function, got \`${String(expect)}\``,
+    `httpCheck(): Expected \`expectStatus\` to be a number, a number[] or a function, got \`${showValue(expect)}\``,
   );
 }
 
@@ -76,7 +67,7 @@ function bodyMatcher(expect: HttpCheckOptions['expectBody']): ((body: string) =>
   if (expect instanceof RegExp) return (b) => new RegExp(expect.source, expect.flags.replace('g', '')).test(b);
   if (typeof expect === 'function') return expect;
   throw new InvalidOptionError(
-    `httpCheck(): Expected \`expectBody\` to be a string, a RegExp or a function, got \`${String(expect)}\``,
+    `httpCheck(): Expected \`expectBody\` to be a string, a RegExp or a function, got \`${showValue(expect)}\``,
   );
 }
 
@@ -121,7 +112,9 @@ export function httpCheck(options: HttpCheckOptions): Check {
   try {
     url = new URL(String(options?.url));
   } catch {
-    throw new InvalidOptionError(`httpCheck(): Expected \`url\` to be an absolute http(s) URL, got \`${String(options?.url)}\``);
+    throw new InvalidOptionError(
+      `httpCheck(): Expected \`url\` to be an absolute http(s) URL, got \`${showValue(options?.url)}\``,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidOptionError(`httpCheck(): Expected \`url\` to be http or https, got \`${url.protocol}\``);
@@ -137,12 +130,14 @@ export function httpCheck(options: HttpCheckOptions): Check {
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   if (typeof maxBody !== 'number' || !Number.isInteger(maxBody) || maxBody < 1 || maxBody > MAX_BODY) {
     throw new InvalidOptionError(
-      `httpCheck(): Expected \`maxBodyBytes\` to be a positive integer <= ${MAX_BODY}, got \`${show(maxBody)}\``,
+      `httpCheck(): Expected \`maxBodyBytes\` to be a positive integer <= ${MAX_BODY}, got \`${showValue(maxBody)}\``,
     );
   }
   const method = options.method ?? 'GET';
   if (typeof method !== 'string' || !TOKEN.test(method)) {
-    throw new InvalidOptionError(`httpCheck(): Expected \`method\` to be an HTTP method token like GET, got \`${show(method)}\``);
+    throw new InvalidOptionError(
+      `httpCheck(): Expected \`method\` to be an HTTP method token like GET, got \`${showValue(method)}\``,
+    );
   }
   const init = { method, headers: validHeaders(options.headers), redirect: 'manual' as const };
   return defineCheck(

@@ -1,6 +1,6 @@
 import type { Admin, Consumer, ITopicMetadata, Kafka } from 'kafkajs';
 import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
-import { CheckFailedError, InvalidOptionError } from '../src/core/errors.js';
+import { CheckFailedError, InvalidOptionError, showValue } from '../src/core/errors.js';
 import { describeError } from '../src/core/sanitize.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
@@ -40,7 +40,7 @@ function validate(options: KafkaCheckOptions): { minBrokers: number; topics: str
   }
   const minBrokers = options.minBrokers ?? 1;
   if (!Number.isInteger(minBrokers) || minBrokers < 1) {
-    fail(`Expected \`minBrokers\` to be a positive integer, got \`${String(minBrokers)}\``);
+    fail(`Expected \`minBrokers\` to be a positive integer, got \`${showValue(minBrokers)}\``);
   }
   const topics = options.topics ?? [];
   if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string' && t.length > 0)) {
@@ -180,7 +180,7 @@ export function kafkaConsumerCheck(options: KafkaConsumerCheckOptions): Check {
   const maxAge = options.maxHeartbeatAgeMs ?? 30_000;
   if (typeof maxAge !== 'number' || !(maxAge > 0)) {
     throw new InvalidOptionError(
-      `kafkaConsumerCheck(): Expected \`maxHeartbeatAgeMs\` to be a positive number, got \`${String(maxAge)}\``,
+      `kafkaConsumerCheck(): Expected \`maxHeartbeatAgeMs\` to be a positive number, got \`${showValue(maxAge)}\``,
     );
   }
   let lastBeat: number | null = null;

@@ -1,6 +1,6 @@
 import type { Client, Pool } from 'pg';
 import { abortable, defineCheck, factoryOptions } from '../src/core/define.js';
-import { InvalidOptionError } from '../src/core/errors.js';
+import { InvalidOptionError, showValue } from '../src/core/errors.js';
 import { definePoolCheck, type PoolLivenessOptions } from '../src/core/pool-liveness.js';
 import { borrower, singleFlight } from '../src/core/single-flight.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
@@ -84,7 +84,7 @@ function queryRunner(factory: string, client: unknown, query: unknown): Check['r
   const type = kind(factory, client);
   const sql = query ?? 'SELECT 1';
   if (typeof sql !== 'string' || sql.trim().length === 0) {
-    throw new InvalidOptionError(`${factory}(): Expected \`query\` to be a non-empty string, got \`${String(sql)}\``);
+    throw new InvalidOptionError(`${factory}(): Expected \`query\` to be a non-empty string, got \`${showValue(sql)}\``);
   }
   if (type === 'client') {
     const once = singleFlight(() => (client as Client).query(sql));

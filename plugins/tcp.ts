@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { defineCheck, factoryOptions } from '../src/core/define.js';
-import { InvalidOptionError } from '../src/core/errors.js';
+import { InvalidOptionError, showValue } from '../src/core/errors.js';
 import type { Check, CheckOptions } from '../src/core/types.js';
 
 /** Options of {@link tcpCheck}. */
@@ -22,10 +22,10 @@ export function tcpCheck(options: TcpCheckOptions): Check {
   const host = options?.host;
   const port = options?.port;
   if (typeof host !== 'string' || host.length === 0) {
-    throw new InvalidOptionError(`tcpCheck(): Expected \`host\` to be a non-empty string, got \`${String(host)}\``);
+    throw new InvalidOptionError(`tcpCheck(): Expected \`host\` to be a non-empty string, got \`${showValue(host)}\``);
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidOptionError(`tcpCheck(): Expected \`port\` to be an integer in 1-65535, got \`${String(port)}\``);
+    throw new InvalidOptionError(`tcpCheck(): Expected \`port\` to be an integer in 1-65535, got \`${showValue(port)}\``);
   }
   return defineCheck(
     'tcpCheck',

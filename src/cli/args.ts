@@ -1,6 +1,7 @@
 // Flag values shared by `probe` and `watch`: durations, status sets, headers and TLS files, each validated once
 // into frozen settings. Every message names the flag and the value, and every failure is a UsageError (exit 1).
 import type { parseArgs as ParseArgs, ParseArgsConfig } from 'node:util';
+import { MAX_TIMER_MS } from '../core/bounds.js';
 import { UsageError } from './errors.js';
 
 // `import ... from 'node:util'` (or 'node:fs') builds the ESM facade of the whole module, which reads every export,
@@ -48,7 +49,6 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_PART = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
 /** setTimeout's limit: longer delays fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Reads a duration the way grpc-health-probe (Go's `time.ParseDuration`) writes it: `1s`, `500ms`, `1.5s`, `1m30s`.

@@ -2,7 +2,7 @@
 // leniently, and the verbose check list. Pure.
 
 /** Docker keeps at most 4,096 bytes of a health check's output; stay under it with room to spare. */
-export const MAX_OUTPUT_BYTES = 4000;
+const MAX_OUTPUT_BYTES = 4000;
 
 // Terminal escape sequences (ECMA-48), removed whole so that none of their bytes is shown: CSI (`ESC [` or 0x9B,
 // parameters, intermediates, a final byte), the string commands OSC, DCS, SOS, PM and APC up to BEL or ST (or the

@@ -5,7 +5,7 @@ import type { Change, EndpointState } from './watch-model.js';
 import { columns, fitColumns, padColumns } from './width.js';
 
 /** How long a change stays highlighted (marked `*`, and in reverse video with colours). */
-export const HIGHLIGHT_MS = 10_000;
+const HIGHLIGHT_MS = 10_000;
 
 /** What the table is drawn for. */
 export interface Frame {

@@ -14,7 +14,7 @@ const WIDE =
 const ZERO = /[\p{Mn}\p{Me}\u{1160}-\u{11ff}\u{200b}-\u{200f}\u{2060}-\u{2064}\u{feff}]/u;
 
 /** Columns of one code point (given as its string). */
-export function charColumns(ch: string): number {
+function charColumns(ch: string): number {
   const cp = ch.codePointAt(0) ?? 0;
   if (cp >= 0x20 && cp < 0x7f) return 1;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;

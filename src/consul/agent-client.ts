@@ -1,4 +1,4 @@
-import { CheckTimeoutError } from '../core/errors.js';
+import { codes, ProbekitError } from '../core/errors.js';
 import { sanitizeText } from '../core/sanitize.js';
 import type { NormalizedConsul } from './options.js';
 
@@ -16,7 +16,7 @@ export interface AgentAnswer {
  * text; past this the stream is cancelled (which closes the connection), so a hostile or broken agent costs at most
  * this much memory, whatever it sends.
  */
-export const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Consul's error bodies are one line; nothing longer is kept. */
 const MAX_TEXT = 1024;
@@ -63,7 +63,7 @@ function join(chunks: readonly Uint8Array[], size: number): Uint8Array {
  * by {@link MAX_ANSWER_BYTES}. A redirect is never followed (`redirect: 'manual'`): the 3xx comes back as the answer,
  * so the token and the registration never reach another origin. The limit is a timer of `cfg.timers`, not
  * `AbortSignal.timeout`, so that fake timers drive it (sinonjs/fake-timers#521); it aborts the request, body
- * included, with a CheckTimeoutError ("timed out after N ms"). `signal` aborts it too (a `close()`).
+ * included, with a ProbekitError `PROBEKIT_ERR_CONSUL_TIMEOUT` ("timed out after N ms"). `signal` aborts it too (a `close()`).
  * @throws what fetch throws: a TypeError (`cause` holds ECONNREFUSED and the like) or the abort reason.
  */
 export async function agentRequest(
@@ -73,7 +73,10 @@ export async function agentRequest(
   signal?: AbortSignal,
 ): Promise<AgentAnswer> {
   const ac = new AbortController();
-  const timer = cfg.timers.setTimeout(() => ac.abort(new CheckTimeoutError(cfg.requestTimeout)), cfg.requestTimeout);
+  const timer = cfg.timers.setTimeout(
+    () => ac.abort(new ProbekitError(codes.CONSUL_TIMEOUT, `timed out after ${cfg.requestTimeout} ms`)),
+    cfg.requestTimeout,
+  );
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (cfg.token !== undefined) headers['x-consul-token'] = cfg.token;

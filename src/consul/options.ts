@@ -1,4 +1,5 @@
-import { InvalidOptionError } from '../core/errors.js';
+import { timerOption } from '../core/bounds.js';
+import { InvalidOptionError, showValue as show } from '../core/errors.js';
 import { normalizeTimers } from '../core/options.js';
 import type { Timers } from '../core/types.js';
 import { type NormalizedDuration, normalizeDuration } from './duration.js';
@@ -21,7 +22,6 @@ export interface NormalizedConsul {
   readonly timers: Timers;
 }
 
-const MAX_TIMER_MS = 2_147_483_647;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,255}$/;
 const META_KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -31,15 +31,6 @@ const GRPC_TARGET = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})(?
 // Whitespace, C0 controls and DEL: never part of a tag or a URL, and a header or log line could be split on them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this pattern.
 const BAD_TEXT = /[\s\x00-\x1f\x7f]/;
-
-/** JSON of a value for a message, never throwing. */
-export function show(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function fail(option: string, expected: string, value: unknown): never {
   throw new InvalidOptionError(`Expected \`${option}\` to be ${expected}, got \`${show(value)}\``);
@@ -56,12 +47,8 @@ function objectOf(option: string, value: unknown, known: readonly string[]): Rec
   return value as Record<string, unknown>;
 }
 
-function positiveInt(option: string, value: unknown, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_TIMER_MS) {
-    fail(option, `a positive integer <= ${MAX_TIMER_MS} (ms)`, v);
-  }
-  return v;
+function timer(option: string, value: unknown, fallback: number): number {
+  return timerOption(option, value ?? fallback);
 }
 
 function duration(option: string, value: unknown): NormalizedDuration {
@@ -187,8 +174,8 @@ export function normalizeConsulOptions(input: unknown): NormalizedConsul {
     fail('token', 'a non-empty string of visible ASCII characters (at most 512)', typeof token === 'string' ? '***' : token);
   }
   const r = o.retry === undefined ? {} : objectOf('retry', o.retry, ['initialDelay', 'maxDelay']);
-  const initialDelay = positiveInt('retry.initialDelay', r.initialDelay, 1000);
-  const maxDelay = positiveInt('retry.maxDelay', r.maxDelay, Math.max(30_000, initialDelay));
+  const initialDelay = timer('retry.initialDelay', r.initialDelay, 1000);
+  const maxDelay = timer('retry.maxDelay', r.maxDelay, Math.max(30_000, initialDelay));
   if (maxDelay < initialDelay) {
     throw new InvalidOptionError(
       `Expected \`retry.maxDelay\` to be >= \`retry.initialDelay\` (${initialDelay}), got \`${maxDelay}\``,
@@ -210,7 +197,7 @@ export function normalizeConsulOptions(input: unknown): NormalizedConsul {
     serviceId: id as string,
     serviceName: s.name,
     registerBody: JSON.stringify(body),
-    requestTimeout: positiveInt('requestTimeout', o.requestTimeout, 5000),
+    requestTimeout: timer('requestTimeout', o.requestTimeout, 5000),
     initialDelay,
     maxDelay,
     timers: normalizeTimers(o.timers),

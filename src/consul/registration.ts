@@ -1,9 +1,9 @@
-import { codes, InvalidOptionError, ProbekitError } from '../core/errors.js';
+import { codes, InvalidOptionError, ProbekitError, showValue as show } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { describeError } from '../core/sanitize.js';
 import { agentRequest, answerError, requestError } from './agent-client.js';
 import { retryDelay } from './backoff.js';
-import { type NormalizedConsul, normalizeConsulOptions, show } from './options.js';
+import { type NormalizedConsul, normalizeConsulOptions } from './options.js';
 import { redactingLogger } from './redact.js';
 import type { ConsulCloseOptions, ConsulHealthRegistry, ConsulRegistrationOptions, ConsulRegistrationState } from './types.js';
 
@@ -98,7 +98,7 @@ export class ConsulRegistration {
 
   /**
    * Resolves on the first successful registration (at once if it happened already). Rejects with a ProbekitError
-   * (`PROBEKIT_ERR_REGISTRY_STOPPED`) when the registration is closed (by `close()` or the shutdown sequence) before.
+   * (`PROBEKIT_ERR_CONSUL_CLOSED`) when the registration is closed (by `close()` or the shutdown sequence) before.
    */
   ready(): Promise<void> {
     return this.first;
@@ -129,7 +129,9 @@ export class ConsulRegistration {
     // Aborted, an attempt in flight can no longer succeed, so ready() can settle for good.
     this.attempts.abort();
     if (!this.registered) {
-      this.rejectFirst(new ProbekitError(codes.STOPPED, `Consul registration of ${this.serviceId} closed before it registered`));
+      this.rejectFirst(
+        new ProbekitError(codes.CONSUL_CLOSED, `Consul registration of ${this.serviceId} closed before it registered`),
+      );
     }
     this.leave();
     this.health.off('start', this.onStart);
@@ -207,7 +209,7 @@ export class ConsulRegistration {
       if (this.current !== 'registered') return;
       try {
         const answer = await agentRequest(this.cfg, path);
-        if (!ok(answer.status)) throw new Error(answerError(answer));
+        if (!ok(answer.status)) throw new ProbekitError(codes.CONSUL_REQUEST_FAILED, answerError(answer));
         this.current = 'maintenance';
         this.log.info(this.context({ reason }), 'probekit: Consul service in maintenance (out of discovery)');
       } catch (err) {
@@ -219,7 +221,7 @@ export class ConsulRegistration {
   private async deregister(): Promise<void> {
     try {
       const answer = await agentRequest(this.cfg, `/v1/agent/service/deregister/${encodeURIComponent(this.serviceId)}`);
-      if (!ok(answer.status)) throw new Error(answerError(answer));
+      if (!ok(answer.status)) throw new ProbekitError(codes.CONSUL_REQUEST_FAILED, answerError(answer));
       this.current = 'deregistered';
       this.log.info(this.context(), 'probekit: deregistered the service from Consul');
     } catch (err) {

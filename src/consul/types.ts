@@ -1,5 +1,5 @@
 // The public types of probekit/consul: the options, the registry it ties into, the state it reports.
-import type { Logger } from '../core/logger.js';
+import type { HealthLike } from '../core/health-like.js';
 import type { Timers } from '../core/types.js';
 import type { ConsulDuration } from './duration.js';
 
@@ -60,24 +60,7 @@ export interface ConsulRegistrationOptions {
  * What a registration uses of a registry: `createHealth()`'s Health or Fastify's `app.health`. Structural, so that a
  * registry from another copy of probekit fits too.
  */
-export interface ConsulHealthRegistry {
-  readonly logger: Logger;
-  readonly isRunning: boolean;
-  readonly isShuttingDown: boolean;
-  /** `start`: the registry started its checks. */
-  on(event: 'start', listener: () => void): unknown;
-  off(event: 'start', listener: () => void): unknown;
-  /**
-   * Joins the end of the registry's life: `announce` at the shutdown signal (maintenance), `close` once after the
-   * drain and the cleanup hooks, or on `health.close()` (deregistration). Returns a function that leaves.
-   */
-  addParticipant(participant: {
-    name: string;
-    phase: 'app';
-    announce(trigger: string): void;
-    close(): Promise<void>;
-  }): () => void;
-}
+export type ConsulHealthRegistry = Pick<HealthLike, 'logger' | 'isRunning' | 'isShuttingDown' | 'on' | 'off' | 'addParticipant'>;
 
 /**
  * Where a registration stands: `waiting` for the registry to start, `registering` (attempts, retries between them),

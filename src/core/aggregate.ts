@@ -49,11 +49,11 @@ export interface ProbeResponse {
 }
 
 export const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-export const HEALTH_JSON_HEADERS = Object.freeze({
+const HEALTH_JSON_HEADERS = Object.freeze({
   'content-type': 'application/health+json; charset=utf-8',
   'cache-control': 'no-store',
 });
-export const TEXT_HEADERS = Object.freeze({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+const TEXT_HEADERS = Object.freeze({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
 
 /** True when a check counts for `probe`. Startup: the checks listing it, or, when none does, the ready checks. */
 export function isMember(check: NormalizedCheck, probe: Probe, explicitStartup: boolean): boolean {

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue } from './errors.js';
 import type { Check, CheckOptions } from './types.js';
 
 /**
@@ -54,7 +54,7 @@ export function defineCheck(
   body: Pick<Check, 'run' | 'close'>,
 ): Check {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError(`${factory}(): expected an options object, got \`${String(options)}\``);
+    throw new InvalidOptionError(`${factory}(): expected an options object, got \`${showValue(options)}\``);
   }
   const check: Check = { ...pick(defaults), ...pick(options), name: options.name ?? defaults.name, run: body.run };
   if (body.close) check.close = body.close;

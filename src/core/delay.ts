@@ -1,3 +1,4 @@
+import { timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import type { Timers } from './types.js';
@@ -26,17 +27,10 @@ export interface NormalizedDelay {
  * whose clients never stop (and stays well inside the default 30 s grace period with the 25 s deadline); `min` 1 s:
  * the endpoint removal has to reach them at all.
  */
-export const KUBERNETES_DELAY: NormalizedDelay = Object.freeze({ min: 1000, max: 10_000, quiet: 2000 });
-
-const MAX_MS = 2_147_483_647;
+const KUBERNETES_DELAY: NormalizedDelay = Object.freeze({ min: 1000, max: 10_000, quiet: 2000 });
 
 function ms(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_MS) {
-    throw new InvalidOptionError(
-      `Expected \`shutdown.${option}\` to be a non-negative integer of ms <= ${MAX_MS}, got \`${showValue(value)}\``,
-    );
-  }
-  return value;
+  return timerOption(`shutdown.${option}`, value, 0);
 }
 
 /**

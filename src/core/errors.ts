@@ -9,8 +9,13 @@ export const codes = {
   CHECK_PENDING: 'PROBEKIT_ERR_CHECK_PENDING',
   CHECK_FAILED: 'PROBEKIT_ERR_CHECK_FAILED',
   STOPPED: 'PROBEKIT_ERR_REGISTRY_STOPPED',
-  SHUTDOWN_TIMEOUT: 'PROBEKIT_ERR_SHUTDOWN_TIMEOUT',
   PROBE_SERVER_FAILED: 'PROBEKIT_ERR_PROBE_SERVER_FAILED',
+  /** `ConsulRegistration.ready()`: the registration was closed before the agent ever took it. */
+  CONSUL_CLOSED: 'PROBEKIT_ERR_CONSUL_CLOSED',
+  /** A request to the Consul agent took longer than `requestTimeout` (logged; the registration retries). */
+  CONSUL_TIMEOUT: 'PROBEKIT_ERR_CONSUL_TIMEOUT',
+  /** The Consul agent answered a request with a status that is not a success, a redirect included (logged). */
+  CONSUL_REQUEST_FAILED: 'PROBEKIT_ERR_CONSUL_REQUEST_FAILED',
 } as const;
 
 /** Code of a {@link ProbekitError}. */
@@ -126,16 +131,28 @@ export function toError(value: unknown): Error {
   return new CheckFailedError(`non-error thrown: ${text}`, { cause: value });
 }
 
+/** The longest text {@link showValue} returns: a huge string or object must not make a huge message. */
+const MAX_SHOWN = 200;
+
 /**
  * A value as an option error shows it: JSON where it can (`"5000"` for a string, so it is not mistaken for the
- * number), `NaN`/`Infinity` as such, `[function]` for a function. Never throws.
+ * number), `NaN`/`Infinity` as such, `[function]` for a function, cut to 200 characters. The one value printer of
+ * the project. Never throws.
  */
 export function showValue(value: unknown): string {
+  let text: string;
   if (typeof value === 'function') return '[function]';
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'symbol') text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      try {
+        text = Object.prototype.toString.call(value);
+      } catch {
+        text = '[unreadable value]';
+      }
+    }
   }
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }

@@ -4,8 +4,10 @@ import { type FleetOptions, normalizeFleet } from '../fleet/options.js';
 import { normalizeProbeServer, type ProbeServerOptions } from '../probe-server/options.js';
 import { ProbeServer } from '../probe-server/server.js';
 import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
+import { integerOption, timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
+import type { HealthLike } from './health-like.js';
 import { Lifecycle } from './lifecycle.js';
 import { type Logger, normalizeLogger } from './logger.js';
 import { normalizeDefaults, normalizeTimers } from './options.js';
@@ -52,19 +54,28 @@ export interface HealthOptions {
   fleet?: FleetOptions;
 }
 
-const MAX_TIMER_MS = 2_147_483_647;
-const KNOWN_OPTIONS = new Set([
-  'checks',
-  'defaults',
-  'logger',
-  'timers',
-  'closeTimeout',
-  'shutdown',
-  'historySize',
-  'probeServer',
-  'overload',
-  'fleet',
-]);
+// A mapped type, so that a key of HealthOptions missing here, or one that is not a key of it, fails to compile.
+const OPTION_KEYS: { readonly [K in keyof HealthOptions]-?: true } = {
+  checks: true,
+  defaults: true,
+  logger: true,
+  timers: true,
+  closeTimeout: true,
+  shutdown: true,
+  historySize: true,
+  probeServer: true,
+  overload: true,
+  fleet: true,
+};
+
+/**
+ * Every key of {@link HealthOptions}, once: the registry refuses any other key, and the Fastify plugin passes each of
+ * these it is given to the registry it creates.
+ */
+export const HEALTH_OPTION_KEYS: readonly (keyof HealthOptions)[] = Object.freeze(
+  Object.keys(OPTION_KEYS) as (keyof HealthOptions)[],
+);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(HEALTH_OPTION_KEYS);
 
 /**
  * The health registry without any HTTP: checks and their answers ({@link Registry}), plus the process lifecycle
@@ -74,7 +85,7 @@ const KNOWN_OPTIONS = new Set([
  * first starts the checks, `shutdown` (with the trigger) when the shutdown sequence begins, `fleet` ({@link FleetEvent})
  * when a shared check starts or stops failing fleet-wide. Listeners that throw or reject are logged; they never break the schedule.
  */
-export class HealthCore extends EventEmitter {
+export class HealthCore extends EventEmitter implements HealthLike {
   /** The logger, wrapped so that it never throws. */
   readonly logger: Logger;
   protected readonly timers: Timers;
@@ -90,7 +101,7 @@ export class HealthCore extends EventEmitter {
   constructor(options: HealthOptions = {}) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError(`Expected options to be an object, got \`${String(options)}\``);
+      throw new InvalidOptionError(`Expected options to be an object, got \`${showValue(options)}\``);
     }
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(`Unknown option \`${key}\``);
@@ -98,15 +109,9 @@ export class HealthCore extends EventEmitter {
     const defaults = normalizeDefaults(options.defaults);
     this.timers = normalizeTimers(options.timers);
     const closeTimeout = options.closeTimeout ?? 5000;
-    if (typeof closeTimeout !== 'number' || !Number.isInteger(closeTimeout) || closeTimeout < 1 || closeTimeout > MAX_TIMER_MS) {
-      throw new InvalidOptionError(
-        `Expected \`closeTimeout\` to be a positive integer <= ${MAX_TIMER_MS}, got \`${showValue(closeTimeout)}\``,
-      );
-    }
+    timerOption('closeTimeout', closeTimeout);
     const historySize = options.historySize ?? 60;
-    if (typeof historySize !== 'number' || !Number.isInteger(historySize) || historySize < 0 || historySize > 1000) {
-      throw new InvalidOptionError(`Expected \`historySize\` to be an integer from 0 to 1000, got \`${showValue(historySize)}\``);
-    }
+    integerOption('historySize', historySize, 0, 1000);
     const shutdown = normalizeShutdown(options.shutdown);
     const probeServer = normalizeProbeServer(options.probeServer);
     const overload = normalizeOverload(options.overload);

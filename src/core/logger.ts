@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, showValue } from './errors.js';
 import { stdoutDestination } from './stdout-destination.js';
 
 /** The subset of a pino logger probekit uses; `app.log` of Fastify fits. */
@@ -24,7 +24,7 @@ export function normalizeLogger(input: unknown): SafeLogger {
   // Not pino's default destination: its exit handler can hang the exit when stdout's reader is gone (see there).
   if (input === undefined) return guard(pino({ name: 'probekit' }, stdoutDestination()));
   if (input === null || typeof input !== 'object') {
-    throw new InvalidOptionError(`Expected \`logger\` to be a pino-compatible logger, got \`${String(input)}\``);
+    throw new InvalidOptionError(`Expected \`logger\` to be a pino-compatible logger, got \`${showValue(input)}\``);
   }
   const missing = LEVELS.filter((level) => typeof (input as Record<string, unknown>)[level] !== 'function');
   if (missing.length > 0) {

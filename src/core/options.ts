@@ -1,3 +1,4 @@
+import { integerOption, timerOption } from './bounds.js';
 import { InvalidOptionError, showValue as show } from './errors.js';
 import type { Check, CheckOptions, Probe, Timers } from './types.js';
 import { PROBES } from './types.js';
@@ -36,13 +37,11 @@ export const CHECK_DEFAULTS = Object.freeze({
 });
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
-/** The longest delay a timer takes (2^31-1 ms); Node fires a longer one after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
 /**
  * The largest `jitter`: an interval is then drawn between half and one and a half times its value, so a check never
  * runs at more than twice its rate, and the schedules of replicas started together still spread within a few runs.
  */
-export const MAX_JITTER = 0.5;
+const MAX_JITTER = 0.5;
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
@@ -67,13 +66,6 @@ const never = (): boolean => false;
 
 function fail(where: string, option: string, expected: string, value: unknown): never {
   throw new InvalidOptionError(`${where}Expected \`${option}\` to be ${expected}, got \`${show(value)}\``);
-}
-
-function positiveInt(where: string, option: string, value: unknown, max = MAX_TIMER_MS): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    fail(where, option, `a positive integer <= ${max}`, value);
-  }
-  return value;
 }
 
 function validateProbes(where: string, value: unknown): readonly Probe[] {
@@ -144,12 +136,13 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
   const probes = validateProbes(where, c.probes ?? defaults.probes ?? CHECK_DEFAULTS.probes);
   const critical = c.critical ?? defaults.critical ?? CHECK_DEFAULTS.critical;
   if (typeof critical !== 'boolean') fail(where, 'critical', 'a boolean', critical);
-  const interval = positiveInt(where, 'interval', c.interval ?? defaults.interval ?? CHECK_DEFAULTS.interval);
+  const interval = timerOption('interval', c.interval ?? defaults.interval ?? CHECK_DEFAULTS.interval, 1, where);
   // An unset timeout follows a short interval down (interval 1000 -> timeout 500), so that `interval` alone is valid.
-  const timeout = positiveInt(
-    where,
+  const timeout = timerOption(
     'timeout',
     c.timeout ?? defaults.timeout ?? Math.min(CHECK_DEFAULTS.timeout, Math.max(1, Math.floor(interval / 2))),
+    1,
+    where,
   );
   if (timeout >= interval && (c.timeout ?? defaults.timeout) === undefined) {
     // Only `interval` was set (to 1): blame it, not a `timeout` the user never wrote.
@@ -164,8 +157,20 @@ export function normalizeCheck(input: unknown, defaults: Readonly<CheckOptions>,
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= MAX_JITTER)) {
     fail(where, 'jitter', `a number from 0 to ${MAX_JITTER}`, jitter);
   }
-  const failureThreshold = positiveInt(where, 'failureThreshold', c.failureThreshold ?? defaults.failureThreshold ?? 3, 1000);
-  const successThreshold = positiveInt(where, 'successThreshold', c.successThreshold ?? defaults.successThreshold ?? 1, 1000);
+  const failureThreshold = integerOption(
+    'failureThreshold',
+    c.failureThreshold ?? defaults.failureThreshold ?? 3,
+    1,
+    1000,
+    where,
+  );
+  const successThreshold = integerOption(
+    'successThreshold',
+    c.successThreshold ?? defaults.successThreshold ?? 1,
+    1,
+    1000,
+    where,
+  );
   const shared = c.shared ?? defaults.shared ?? false;
   if (typeof shared !== 'boolean') fail(where, 'shared', 'a boolean', shared);
   // A shared check does not fail at once on a refused connection: its failure waits for the threshold, so that the

@@ -17,7 +17,7 @@ export interface NormalizedOverload {
 }
 
 /** The reason readiness gives while overloaded. */
-export const OVERLOADED = 'overloaded';
+const OVERLOADED = 'overloaded';
 /** Sampling resolution of the delay histogram, in ms (subtracted from what it reports, as its own timer's period). */
 const RESOLUTION_MS = 10;
 /** The window the p99 is taken over. */

@@ -12,7 +12,14 @@ import {
   type View,
 } from './aggregate.js';
 import { warnLiveDependency } from './define.js';
-import { CheckPendingError, CheckTimeoutError, DuplicateCheckError, InvalidOptionError, RegistryStoppedError } from './errors.js';
+import {
+  CheckPendingError,
+  CheckTimeoutError,
+  DuplicateCheckError,
+  InvalidOptionError,
+  RegistryStoppedError,
+  showValue,
+} from './errors.js';
 import { History } from './history.js';
 import { loggableError, type SafeLogger } from './logger.js';
 import { type NormalizedCheck, normalizeCheck } from './options.js';
@@ -156,17 +163,13 @@ export class Registry implements Reporter {
     return this.running;
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }
 
   hold(reason: string): () => void {
     if (typeof reason !== 'string' || reason.length === 0) {
-      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${String(reason)}\``);
+      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${showValue(reason)}\``);
     }
     const key = Symbol(reason);
     this.holds.set(key, reason);
@@ -206,7 +209,7 @@ export class Registry implements Reporter {
    */
   markBroken(reason: string): boolean {
     if (typeof reason !== 'string' || reason.length === 0) {
-      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${String(reason)}\``);
+      throw new InvalidOptionError(`Expected \`reason\` to be a non-empty string, got \`${showValue(reason)}\``);
     }
     if (this.broken !== undefined) return false;
     this.broken = Object.freeze([reason]);

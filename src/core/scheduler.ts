@@ -1,5 +1,6 @@
+import { MAX_TIMER_MS } from './bounds.js';
 import { CheckFailedError, CheckPendingError, CheckTimeoutError, toError } from './errors.js';
-import { MAX_TIMER_MS, type NormalizedCheck } from './options.js';
+import type { NormalizedCheck } from './options.js';
 import { describeError, sanitizeText } from './sanitize.js';
 import type { Outcome } from './state.js';
 import type { CheckDetails, Timers } from './types.js';
@@ -38,11 +39,6 @@ export class CheckRunner {
     private readonly timers: Timers,
     private readonly onOutcome: (outcome: Outcome) => void,
   ) {}
-
-  /** True while a run (or an abandoned, timed-out run) has not settled. */
-  get busy(): boolean {
-    return this.current !== null || this.abandoned !== null;
-  }
 
   /** Starts the schedule: the first run after `delay` ms (default at once). */
   start(delay = 0): void {

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { timerOption } from './bounds.js';
 import { type AdaptiveDelay, type DelayOutcome, type NormalizedDelay, normalizeDelay, waitDelay } from './delay.js';
 import { InvalidOptionError, showValue } from './errors.js';
 import type { ClosePhase, Participant } from './participant.js';
@@ -45,25 +46,8 @@ export interface ShutdownResult {
   readonly timedOut: boolean;
 }
 
-function nonNegativeInt(option: string, value: unknown, positive: boolean): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < (positive ? 1 : 0) || value > 2_147_483_647) {
-    throw new InvalidOptionError(
-      `Expected \`shutdown.${option}\` to be a ${positive ? 'positive' : 'non-negative'} integer <= 2147483647, got \`${showValue(value)}\``,
-    );
-  }
-  return value;
-}
-
 /** Signals a process can not catch, or that Node itself needs. */
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
-
-function show(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function validSignals(value: unknown): readonly NodeJS.Signals[] {
   const known = constants.signals as Record<string, number>;
@@ -73,7 +57,7 @@ function validSignals(value: unknown): readonly NodeJS.Signals[] {
     value.every((s) => typeof s === 'string' && Object.hasOwn(known, s) && !UNCATCHABLE.has(s));
   if (!ok) {
     throw new InvalidOptionError(
-      `Expected \`shutdown.signals\` to be a non-empty array of signals a process can catch (e.g. ['SIGTERM', 'SIGINT']), got \`${show(value)}\``,
+      `Expected \`shutdown.signals\` to be a non-empty array of signals a process can catch (e.g. ['SIGTERM', 'SIGINT']), got \`${showValue(value)}\``,
     );
   }
   return Object.freeze([...new Set(value as NodeJS.Signals[])]);
@@ -88,14 +72,14 @@ export function normalizeShutdown(input: unknown, env: NodeJS.ProcessEnv = proce
   if (input === false) return Object.freeze(off);
   const o = (input ?? {}) as ShutdownOptions;
   if (typeof o !== 'object' || Array.isArray(o))
-    throw new InvalidOptionError(`Expected \`shutdown\` to be an object or false, got \`${show(input)}\``);
+    throw new InvalidOptionError(`Expected \`shutdown\` to be an object or false, got \`${showValue(input)}\``);
   for (const key of Object.keys(o)) {
     if (!['signals', 'delay', 'timeout', 'exit', 'hookTimeout'].includes(key))
       throw new InvalidOptionError(`Unknown option \`shutdown.${key}\``);
   }
   const signals = validSignals(o.signals ?? ['SIGTERM', 'SIGINT']);
   const delay = normalizeDelay(o.delay, Boolean(env.KUBERNETES_SERVICE_HOST));
-  const timeout = nonNegativeInt('timeout', o.timeout ?? 25_000, true);
+  const timeout = timerOption('shutdown.timeout', o.timeout ?? 25_000);
   if (delay.max >= timeout) {
     throw new InvalidOptionError(
       `Expected \`shutdown.delay\` (its max) to be < \`shutdown.timeout\` (${timeout}), got \`${delay.max}\``,
@@ -103,8 +87,8 @@ export function normalizeShutdown(input: unknown, env: NodeJS.ProcessEnv = proce
   }
   const exit = o.exit ?? true;
   if (typeof exit !== 'boolean')
-    throw new InvalidOptionError(`Expected \`shutdown.exit\` to be a boolean, got \`${show(exit)}\``);
-  const hookTimeout = nonNegativeInt('hookTimeout', o.hookTimeout ?? 5000, true);
+    throw new InvalidOptionError(`Expected \`shutdown.exit\` to be a boolean, got \`${showValue(exit)}\``);
+  const hookTimeout = timerOption('shutdown.hookTimeout', o.hookTimeout ?? 5000);
   return Object.freeze({ enabled: true, signals, delay, timeout, exit, hookTimeout });
 }
 
@@ -180,7 +164,7 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
     } catch (err) {
       failed = true;
       logger.error(
-        { participant: p.name, phase: 'announce', error: show(String(err)) },
+        { participant: p.name, phase: 'announce', error: safe(() => String(err), 'unprintable') },
         `probekit: ${p.name} failed to announce`,
       );
     }
@@ -208,7 +192,10 @@ export async function runShutdown(host: ShutdownHost, cfg: NormalizedShutdown, t
           if (r.status === 'fulfilled') return;
           failed = true;
           const name = draining[i]?.name;
-          logger.error({ participant: name, phase: 'drain', error: show(String(r.reason)) }, `probekit: ${name} failed to drain`);
+          logger.error(
+            { participant: name, phase: 'drain', error: safe(() => String(r.reason), 'unprintable') },
+            `probekit: ${name} failed to drain`,
+          );
         });
         logger.info({ elapsedMs: since(), participants: names(draining) }, 'probekit: connections drained');
       }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin';
 import type { ProbeResponse } from '../core/aggregate.js';
 import { InvalidOptionError, showValue } from '../core/errors.js';
-import type { HealthOptions } from '../core/health.js';
+import { HEALTH_OPTION_KEYS, type HealthOptions } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { Health } from '../health.js';
 import { guardMalformed } from '../http/attach.js';
@@ -42,6 +42,13 @@ export interface ProbekitFastifyOptions extends Omit<HealthOptions, 'logger'>, H
 }
 
 type Params = { '*'?: string };
+
+/** The registry's options among the plugin's: each one given, as given (a new object; `opts` is not written to). */
+function registryOptions(opts: ProbekitFastifyOptions): HealthOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of HEALTH_OPTION_KEYS) if (opts[key] !== undefined) out[key] = opts[key];
+  return out as HealthOptions;
+}
 
 function sendResponse(reply: FastifyReply, r: ProbeResponse) {
   return reply.code(r.statusCode).headers(r.headers).send(r.body);
@@ -94,7 +101,7 @@ function metricsOption(value: ProbekitFastifyOptions['metrics']): { path: string
   if (value === undefined || value === false) return undefined;
   const m = value === true ? {} : value;
   if (m === null || typeof m !== 'object') {
-    throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${String(m)}\``);
+    throw new InvalidOptionError(`Expected \`metrics\` to be a boolean or { path, registry, prefix }, got \`${showValue(m)}\``);
   }
   const { path = '/metrics', ...options } = m;
   return { path: checkPath('metrics.path', path, false, '/metrics'), options };
@@ -105,20 +112,9 @@ function metricsOption(value: ProbekitFastifyOptions['metrics']): { path: string
  * (and `/<probe>/<name>`), starts the checks on `onReady` and stops them on `onClose`.
  * Bad options make `app.ready()` reject with an InvalidOptionError.
  */
-const REGISTRY_OPTIONS = [
-  'checks',
-  'defaults',
-  'timers',
-  'closeTimeout',
-  'shutdown',
-  'logger',
-  'probeServer',
-  'overload',
-  'fleet',
-] as const;
 /** Every key the plugin reads, plus the ones Fastify's `register()` itself takes; anything else is a typo. */
 const PLUGIN_OPTIONS = new Set<string>([
-  ...REGISTRY_OPTIONS,
+  ...HEALTH_OPTION_KEYS,
   'health',
   'paths',
   'prefix',
@@ -146,25 +142,14 @@ const plugin: FastifyPluginAsync<ProbekitFastifyOptions> = async (app: FastifyIn
   }
   if (opts.health !== undefined) {
     // A shared registry was made with its own options: silently dropping these would hide a mistake.
-    const given = REGISTRY_OPTIONS.filter((k) => opts[k] !== undefined);
+    const given = HEALTH_OPTION_KEYS.filter((k) => opts[k] !== undefined);
     if (given.length > 0) {
       throw new InvalidOptionError(`\`${given.join('`, `')}\` cannot be combined with \`health\`: pass them to createHealth()`);
     }
   }
   const logLevel = opts.logLevel ?? 'warn';
   const health =
-    opts.health ??
-    new Health({
-      ...(opts.checks !== undefined && { checks: opts.checks }),
-      ...(opts.defaults !== undefined && { defaults: opts.defaults }),
-      ...(opts.timers !== undefined && { timers: opts.timers }),
-      ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
-      ...(opts.shutdown !== undefined && { shutdown: opts.shutdown }),
-      ...(opts.probeServer !== undefined && { probeServer: opts.probeServer }),
-      ...(opts.overload !== undefined && { overload: opts.overload }),
-      ...(opts.fleet !== undefined && { fleet: opts.fleet }),
-      logger: opts.logger ?? app.log.child({ plugin: 'probekit' }),
-    });
+    opts.health ?? new Health({ ...registryOptions(opts), logger: opts.logger ?? app.log.child({ plugin: 'probekit' }) });
 
   app.decorate('health', health);
   // The shutdown sequence drains app.server itself (Fastify's close() would answer 503 to requests still arriving),

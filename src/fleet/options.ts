@@ -1,5 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import { InvalidOptionError, showValue } from '../core/errors.js';
+import { checkPath } from '../http/contract.js';
 
 /** A peer as the `peers` function may give it: an address, or an address with a port (`10.0.0.7:8080`, `[fd00::7]:8080`). */
 export type PeerAddress = string;
@@ -42,8 +43,6 @@ export interface NormalizedFleet {
 const KNOWN = new Set(['peers', 'port', 'path', 'quorum', 'sample', 'timeout', 'dnsServers']);
 const HOST_RE =
   /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const PATH_RE = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
-
 function bad(option: string, expected: string, value: unknown): never {
   throw new InvalidOptionError(`Expected \`fleet.${option}\` to be ${expected}, got \`${showValue(value)}\``);
 }
@@ -76,8 +75,7 @@ export function normalizeFleet(input: unknown): NormalizedFleet | undefined {
     bad('peers', 'a DNS name (a headless Service) or a function returning addresses', peers);
   }
   const port = o.port === undefined ? undefined : int('port', o.port, 1, 65535);
-  const path = o.path ?? '/ready';
-  if (typeof path !== 'string' || !PATH_RE.test(path)) bad('path', 'a path like `/ready`', path);
+  const path = checkPath('fleet.path', o.path ?? '/ready', false, '/ready');
   const quorum = o.quorum ?? 0.5;
   if (typeof quorum !== 'number' || !(quorum > 0 && quorum <= 1)) bad('quorum', 'a number in (0, 1]', quorum);
   const sample = int('sample', o.sample ?? 5, 1, 100);

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { PeerAnswer } from './quorum.js';
 
 /** The most of a peer's body that is read: a probekit answer for one check is a few hundred bytes. */
-export const MAX_PEER_BODY = 64 * 1024;
+const MAX_PEER_BODY = 64 * 1024;
 
 const STATUSES = new Set(['pass', 'fail', 'unknown']);
 

@@ -1,5 +1,5 @@
 import type { Server } from '@grpc/grpc-js';
-import type { DrainTarget, HealthStatus, Probe } from '../index.js';
+import type { HealthLike } from '../core/health-like.js';
 import { InvalidOptionError } from '../index.js';
 import { ServerAttachment } from './attachment.js';
 import { type GrpcHealthOptions, normalizeGrpcOptions, normalizeTarget, type ServiceTarget } from './options.js';
@@ -9,12 +9,7 @@ import { ServiceTable } from './table.js';
  * What grpcHealth uses of a registry: `createHealth()`'s Health or Fastify's `app.health`. Structural, so that a
  * registry from another copy of probekit (a build beside the sources, two installs) fits too.
  */
-export interface HealthRegistry {
-  on(event: 'change', listener: () => void): unknown;
-  evaluate(probe: Probe, checks?: readonly string[]): HealthStatus;
-  readonly isShuttingDown: boolean;
-  addDrainTarget(target: DrainTarget, name?: string): () => void;
-}
+export type HealthRegistry = Pick<HealthLike, 'on' | 'evaluate' | 'isShuttingDown' | 'addDrainTarget'>;
 
 function isHealth(value: unknown): value is HealthRegistry {
   const h = value as Partial<Record<'on' | 'evaluate' | 'addDrainTarget', unknown>> | null;

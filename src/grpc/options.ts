@@ -1,3 +1,4 @@
+import { showValue as show } from '../core/errors.js';
 import type { Probe } from '../index.js';
 import { InvalidOptionError } from '../index.js';
 
@@ -34,14 +35,6 @@ export const BUILT_IN: ReadonlyMap<string, NormalizedTarget> = new Map<string, N
 
 /** Longest service name accepted in the options (gRPC puts no limit; this only catches mistakes). */
 const MAX_NAME = 200;
-
-function show(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /**
  * Validates one service name and target. Returns a new frozen target; never keeps the caller's array.

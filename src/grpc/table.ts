@@ -1,13 +1,10 @@
-import type { HealthStatus, Probe } from '../index.js';
+import type { HealthLike } from '../core/health-like.js';
 import { RESPONSES, type StatusMessage, type WireStatus } from './definition.js';
 import { BUILT_IN, type NormalizedTarget } from './options.js';
 import type { Watcher } from './watcher.js';
 
 /** What the table reads from the registry: the answer of a probe, and whether the shutdown began. */
-export interface StatusSource {
-  evaluate(probe: Probe, checks?: readonly string[]): HealthStatus;
-  readonly isShuttingDown: boolean;
-}
+export type StatusSource = Pick<HealthLike, 'evaluate' | 'isShuttingDown'>;
 
 interface Row {
   readonly target: NormalizedTarget;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { MAX_TIMER_MS, timerOption } from '../core/bounds.js';
 import type { DrainTarget } from '../core/drain-target.js';
 import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthCore } from '../core/health.js';
@@ -29,24 +30,17 @@ export interface AttachOptions extends HttpOptions<IncomingMessage> {
   keepAliveTimeout?: number;
 }
 
-/** The largest delay a Node timer takes. */
-const MAX_MS = 2_147_483_647;
-
 /** Sets `keepAliveTimeout`, with a headers timeout above it (Node's advice; an older Node cut keep-alive sockets). */
 function applyKeepAlive(server: Server | AnyHttp2Server, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_MS) {
-    throw new InvalidOptionError(
-      `Expected \`keepAliveTimeout\` to be a positive integer (ms) <= ${MAX_MS}, got \`${showValue(value)}\``,
-    );
-  }
+  const ms = timerOption('keepAliveTimeout', value);
   if (isHttp2Server(server)) {
     throw new InvalidOptionError(
       '`keepAliveTimeout` applies to node:http(s) servers; an HTTP/2 server has no keep-alive timeout (see `server.setTimeout()`)',
     );
   }
   // Setting the timeouts is what the caller asked for: the one write to its server.
-  server.keepAliveTimeout = value;
-  if (!(server.headersTimeout > value)) server.headersTimeout = Math.min(value + 1000, MAX_MS);
+  server.keepAliveTimeout = ms;
+  if (!(server.headersTimeout > ms)) server.headersTimeout = Math.min(ms + 1000, MAX_TIMER_MS);
 }
 
 type Listener = (...args: unknown[]) => void;

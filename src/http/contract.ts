@@ -4,6 +4,7 @@ import type { Reporter, ReportQuery } from '../core/registry.js';
 import type { Probe } from '../core/types.js';
 import { PROBES } from '../core/types.js';
 import { negotiate } from './negotiate.js';
+import { isRoutePath } from './paths.js';
 
 /** Who may see the error text of failing checks. A function gets the framework's request object. */
 export type DetailsOption<Req = unknown> = 'never' | 'always' | ((request: Req) => boolean);
@@ -73,7 +74,6 @@ export interface ProbeQuery {
 }
 
 const DEFAULT_PATHS: Record<Probe, string> = { live: '/live', ready: '/ready', startup: '/startup' };
-const PATH_RE = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
 
 /**
  * Validates a path option: a leading slash, no trailing slash, no query (`''` too when `allowEmpty`, for `prefix`).
@@ -85,9 +85,9 @@ export function checkPath(
   allowEmpty: boolean,
   example = option === 'prefix' ? '/health' : '/ready',
 ): string {
-  if (typeof value === 'string' && ((allowEmpty && value === '') || PATH_RE.test(value))) return value;
+  if (typeof value === 'string' && ((allowEmpty && value === '') || isRoutePath(value))) return value;
   throw new InvalidOptionError(
-    `Expected \`${option}\` to be a path like \`${example}\` (leading slash, no trailing slash, no query), got \`${JSON.stringify(value)}\``,
+    `Expected \`${option}\` to be a path like \`${example}\` (leading slash, no trailing slash, no query), got \`${showValue(value)}\``,
   );
 }
 
@@ -97,7 +97,7 @@ export function checkPath(
  */
 export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): NormalizedHttp<Req> {
   if (input === null || typeof input !== 'object') {
-    throw new InvalidOptionError(`Expected the HTTP options to be an object, got \`${String(input)}\``);
+    throw new InvalidOptionError(`Expected the HTTP options to be an object, got \`${showValue(input)}\``);
   }
   const prefix = checkPath('prefix', input.prefix ?? '', true);
   const paths = input.paths ?? {};
@@ -118,11 +118,11 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   }
   const details = input.details ?? 'never';
   if (details !== 'never' && details !== 'always' && typeof details !== 'function') {
-    throw new InvalidOptionError(`Expected \`details\` to be 'never', 'always' or a function, got \`${String(details)}\``);
+    throw new InvalidOptionError(`Expected \`details\` to be 'never', 'always' or a function, got \`${showValue(details)}\``);
   }
   const maxWatchers = input.maxWatchers ?? 100;
   if (typeof maxWatchers !== 'number' || !Number.isInteger(maxWatchers) || maxWatchers < 0 || maxWatchers > 100_000) {
-    throw new InvalidOptionError(`Expected \`maxWatchers\` to be an integer from 0 to 100000, got \`${String(maxWatchers)}\``);
+    throw new InvalidOptionError(`Expected \`maxWatchers\` to be an integer from 0 to 100000, got \`${showValue(maxWatchers)}\``);
   }
   const watchInterval = input.watchInterval ?? 5000;
   if (typeof watchInterval !== 'number' || !Number.isInteger(watchInterval) || watchInterval < 100 || watchInterval > 3_600_000) {
@@ -135,7 +135,7 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   if (page === true) statusPage = `${prefix}/health`;
   else if (page !== false) {
     if (page === null || typeof page !== 'object' || Array.isArray(page)) {
-      throw new InvalidOptionError(`Expected \`statusPage\` to be a boolean or { path }, got \`${String(page)}\``);
+      throw new InvalidOptionError(`Expected \`statusPage\` to be a boolean or { path }, got \`${showValue(page)}\``);
     }
     statusPage = prefix + checkPath('statusPage.path', page.path ?? '/health', false);
   }
@@ -144,7 +144,7 @@ export function normalizeHttpOptions<Req>(input: HttpOptions<Req> = {}): Normali
   }
   const codes = statusCodesOf(input.statusCodes);
   const envoy = input.envoy ?? false;
-  if (typeof envoy !== 'boolean') throw new InvalidOptionError(`Expected \`envoy\` to be a boolean, got \`${String(envoy)}\``);
+  if (typeof envoy !== 'boolean') throw new InvalidOptionError(`Expected \`envoy\` to be a boolean, got \`${showValue(envoy)}\``);
   const isDefault = codes === undefined || (codes.pass === 200 && codes.warn === 200 && codes.fail === 503);
   const remap = isDefault && !envoy ? undefined : remapper(codes ?? DEFAULT_CODES, envoy);
   return Object.freeze({ routes: Object.freeze(routes), details, byPath, maxWatchers, watchInterval, statusPage, envoy, remap });
@@ -250,7 +250,7 @@ function remapper(codes: StatusCodes, envoy: boolean): (r: ProbeResponse) => Pro
 function statusCodesOf(input: unknown): StatusCodes | undefined {
   if (input === undefined) return undefined;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidOptionError(`Expected \`statusCodes\` to be an object like { warn: 429 }, got \`${String(input)}\``);
+    throw new InvalidOptionError(`Expected \`statusCodes\` to be an object like { warn: 429 }, got \`${showValue(input)}\``);
   }
   const given = input as Record<string, unknown>;
   const out: Record<string, number> = { pass: 200, warn: 200, fail: 503 };
@@ -258,7 +258,7 @@ function statusCodesOf(input: unknown): StatusCodes | undefined {
     if (!(key in out)) throw new InvalidOptionError(`Unknown option \`statusCodes.${key}\`; expected pass, warn or fail`);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 200 || value > 599) {
       throw new InvalidOptionError(
-        `Expected \`statusCodes.${key}\` to be an HTTP status from 200 to 599, got \`${String(value)}\``,
+        `Expected \`statusCodes.${key}\` to be an HTTP status from 200 to 599, got \`${showValue(value)}\``,
       );
     }
     out[key] = value;

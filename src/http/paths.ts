@@ -9,6 +9,17 @@ export type PathMatch =
   /** Under a probe path, with malformed percent-encoding (`/ready/%`): 400. */
   | { readonly kind: 'malformed' };
 
+// Unreserved and sub-delim characters, `:` and `@` (RFC 3986 pchar without percent-encoding), in one or more segments.
+const ROUTE_PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/;
+
+/**
+ * The path rule of every path option (probe paths, `prefix`, the status page, metrics, the fleet's peer path): a
+ * leading slash, no empty segment, no trailing slash, no query or fragment, nothing to percent-encode.
+ */
+export function isRoutePath(value: string): boolean {
+  return ROUTE_PATH.test(value);
+}
+
 const BAD_PATH: PathMatch = Object.freeze({ kind: 'bad-path' });
 const MALFORMED: PathMatch = Object.freeze({ kind: 'malformed' });
 // One frozen match per probe for the plain hit: the hot path allocates nothing.

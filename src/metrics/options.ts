@@ -1,5 +1,5 @@
 import { Registry, type RegistryContentType } from 'prom-client';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthCore } from '../core/health.js';
 
 /** Options of {@link healthMetrics}. */
@@ -28,13 +28,6 @@ const PREFIX = /^(?:[a-zA-Z_][a-zA-Z0-9_]*_)?$/;
 const REGISTRY_METHODS = ['registerMetric', 'getSingleMetric', 'removeSingleMetric', 'metrics'] as const;
 const HEALTH_MEMBERS = ['on', 'off', 'snapshot', 'evaluate'] as const;
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `'${value.length > 64 ? `${value.slice(0, 64)}…` : value}'`;
-  return typeof value === 'object' || typeof value === 'function' ? typeof value : String(value);
-}
-
 /**
  * Validates the arguments of {@link healthMetrics} once, without writing to them, and fills in the defaults.
  * @throws InvalidOptionError for something that is not a health registry, a bad option or an unknown key.
@@ -47,11 +40,11 @@ export function normalizeMetricsOptions(health: HealthCore, options: HealthMetri
     HEALTH_MEMBERS.some((m) => typeof h[m] !== 'function') ||
     !Array.isArray(h.checkNames)
   ) {
-    throw new InvalidOptionError(`healthMetrics(): Expected a health registry (createHealth()), got \`${describe(health)}\``);
+    throw new InvalidOptionError(`healthMetrics(): Expected a health registry (createHealth()), got \`${showValue(health)}\``);
   }
   const input = options ?? {};
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidOptionError(`healthMetrics(): Expected an options object, got \`${describe(options)}\``);
+    throw new InvalidOptionError(`healthMetrics(): Expected an options object, got \`${showValue(options)}\``);
   }
   for (const key of Object.keys(input)) {
     if (!KNOWN.has(key)) throw new InvalidOptionError(`healthMetrics(): Unknown option \`${key}\``);
@@ -59,7 +52,7 @@ export function normalizeMetricsOptions(health: HealthCore, options: HealthMetri
   const prefix = input.prefix ?? 'probekit_';
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
     throw new InvalidOptionError(
-      `healthMetrics(): Expected \`prefix\` to be empty or to match [a-zA-Z_][a-zA-Z0-9_]* and end with \`_\`, got \`${describe(prefix)}\``,
+      `healthMetrics(): Expected \`prefix\` to be empty or to match [a-zA-Z_][a-zA-Z0-9_]* and end with \`_\`, got \`${showValue(prefix)}\``,
     );
   }
   const registry = input.registry ?? new Registry();
@@ -67,7 +60,7 @@ export function normalizeMetricsOptions(health: HealthCore, options: HealthMetri
   // Duck-typed rather than `instanceof`: the app's prom-client may be another copy than the one resolved here.
   if (r === null || typeof r !== 'object' || REGISTRY_METHODS.some((m) => typeof r[m] !== 'function')) {
     throw new InvalidOptionError(
-      `healthMetrics(): Expected \`registry\` to be a prom-client Registry, got \`${describe(registry)}\``,
+      `healthMetrics(): Expected \`registry\` to be a prom-client Registry, got \`${showValue(registry)}\``,
     );
   }
   return Object.freeze({ registry, prefix });

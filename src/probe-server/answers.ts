@@ -14,7 +14,7 @@ const METHOD_NOT_ALLOWED: ProbeResponse = Object.freeze({
 });
 
 /** The reason `/live` and `/ready` give while the app's event loop has not turned for `maxBlockMs`. */
-export const BLOCKED = 'blocked';
+const BLOCKED = 'blocked';
 
 /** The state as it reads while the app's loop is blocked: liveness broken, readiness held, both with `blocked`. */
 function blockedState(state: ProbeState): ProbeState {

@@ -1,3 +1,4 @@
+import { timerOption } from '../core/bounds.js';
 import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { Probe } from '../core/types.js';
 import { PROBES } from '../core/types.js';
@@ -44,10 +45,10 @@ export interface NormalizedProbeServer {
 }
 
 const KNOWN = new Set(['port', 'host', 'maxBlockMs', 'paths', 'prefix', 'statusCodes', 'details']);
-const MAX_TIMER_MS = 2_147_483_647;
 
 function fail(option: string, expected: string, value: unknown): never {
-  throw new InvalidOptionError(`Expected \`probeServer.${option}\` to be ${expected}, got \`${showValue(value)}\``);
+  const name = option === '' ? 'probeServer' : `probeServer.${option}`;
+  throw new InvalidOptionError(`Expected \`${name}\` to be ${expected}, got \`${showValue(value)}\``);
 }
 
 /** A plain copy of the given keys of an object, so that what crosses to the thread is data (no getters, no class). */
@@ -79,9 +80,7 @@ export function normalizeProbeServer(input: unknown): NormalizedProbeServer | un
   const host = o.host ?? '0.0.0.0';
   if (typeof host !== 'string' || host.length === 0 || host.length > 255) fail('host', 'a host name or IP address', host);
   const maxBlockMs = o.maxBlockMs ?? 10_000;
-  if (typeof maxBlockMs !== 'number' || !Number.isInteger(maxBlockMs) || maxBlockMs < 500 || maxBlockMs > MAX_TIMER_MS) {
-    fail('maxBlockMs', `an integer from 500 to ${MAX_TIMER_MS}`, maxBlockMs);
-  }
+  timerOption('probeServer.maxBlockMs', maxBlockMs, 500);
   const details = o.details ?? 'never';
   if (details !== 'never' && details !== 'always') {
     fail('details', "'never' or 'always' (a function cannot cross to the probe server's thread)", details);

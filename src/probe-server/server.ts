@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ProbeServerError } from '../core/errors.js';
+import type { HealthLike } from '../core/health-like.js';
 import type { SafeLogger } from '../core/logger.js';
-import type { ProbeState } from '../core/probe-state.js';
 import { BEAT_MS, beat, createHeartbeat } from './heartbeat.js';
 import type { NormalizedProbeServer } from './options.js';
 import type { FromWorker, ToWorker, WorkerInput } from './worker.js';
@@ -13,11 +13,7 @@ export interface ProbeServerAddress {
 }
 
 /** What the probe server follows: the registry's state and its `change` and `run` events. */
-export interface ProbeStateSource {
-  on(event: 'change' | 'run', listener: () => void): unknown;
-  off(event: 'change' | 'run', listener: () => void): unknown;
-  probeState(): ProbeState;
-}
+export type ProbeStateSource = Pick<HealthLike, 'on' | 'off' | 'probeState'>;
 
 /**
  * Starts the worker. Built, the worker is `worker.js` next to this file; from the TypeScript sources (tests, tsx),

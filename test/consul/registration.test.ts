@@ -225,7 +225,7 @@ t.test('close(): deregisters by default, or not with { deregister: false }; befo
   t.equal(fc.pending(), 0, 'the retry timer is cleared');
   await t.rejects(ready, {
     name: 'ProbekitError',
-    code: 'PROBEKIT_ERR_REGISTRY_STOPPED',
+    code: 'PROBEKIT_ERR_CONSUL_CLOSED',
     message: /closed before it registered/,
   });
   t.equal(down.state, 'closed');

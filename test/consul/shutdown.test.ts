@@ -93,7 +93,7 @@ t.test('a shutdown before the agent was ever reached sends nothing; ready() reje
   const ready = reg.ready();
   // Never started: no attempt was made, so there is nothing to put in maintenance or remove.
   t.match(await health.shutdown(), { code: 0 });
-  await t.rejects(ready, { code: 'PROBEKIT_ERR_REGISTRY_STOPPED' });
+  await t.rejects(ready, { code: 'PROBEKIT_ERR_CONSUL_CLOSED' });
   t.equal(reg.state, 'closed');
   t.same(logged(logger, 'warn', 'Consul'), []);
 });
@@ -140,7 +140,7 @@ t.test('a registration created during the shutdown registers nothing', async (t)
   health.start();
   const done = health.shutdown();
   const reg = consulRegistration(health, webOptions(agent.url, 3000));
-  await t.rejects(reg.ready(), { code: 'PROBEKIT_ERR_REGISTRY_STOPPED' });
+  await t.rejects(reg.ready(), { code: 'PROBEKIT_ERR_CONSUL_CLOSED' });
   await done;
   t.equal(agent.requests.length, 0);
   t.equal(reg.state, 'closed');

@@ -225,7 +225,7 @@ t.test('bad arguments throw an InvalidOptionError naming what is wrong', async (
     ['an object that is none', () => healthMetrics({} as never), /Expected a health registry/],
     ['options not an object', () => healthMetrics(health, 'x' as never), /Expected an options object/],
     ['an unknown key', () => healthMetrics(health, { prefx: 'a_' } as never), /Unknown option `prefx`/],
-    ['a prefix without _', () => healthMetrics(health, { prefix: 'shop' }), /`prefix`.*got `'shop'`/],
+    ['a prefix without _', () => healthMetrics(health, { prefix: 'shop' }), /`prefix`.*got `"shop"`/],
     ['a prefix with -', () => healthMetrics(health, { prefix: 'my-shop_' }), /`prefix`/],
     ['a prefix with :', () => healthMetrics(health, { prefix: 'a:b_' }), /`prefix`/],
     ['a prefix that is no string', () => healthMetrics(health, { prefix: 42 as never }), /`prefix`.*got `42`/],
