@@ -174,7 +174,7 @@ t.test('Health methods: bad arguments are refused at the call', async (t) => {
     invalid(/addDrainTarget.*drain\(\), destroy\(\) and openWork\(\)/),
     'addDrainTarget() with {}',
   );
-  t.throws(() => health.hold(''), invalid(/`reason`.*``/), "hold('')");
+  t.throws(() => health.hold(''), invalid(/`reason`.*`""`/), "hold('')");
   await health.close();
 });
 
