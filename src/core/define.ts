@@ -1,4 +1,5 @@
 import { InvalidOptionError, showValue } from './errors.js';
+import { CHECK_OPTION_KEYS } from './options.js';
 import type { Check, CheckOptions } from './types.js';
 
 /**
@@ -7,18 +8,6 @@ import type { Check, CheckOptions } from './types.js';
  * (and a check copied by hand is a check built by hand).
  */
 const DEPENDENCY = Symbol.for('probekit.dependency');
-
-const OPTION_KEYS = [
-  'probes',
-  'critical',
-  'interval',
-  'jitter',
-  'timeout',
-  'failureThreshold',
-  'successThreshold',
-  'fatal',
-  'shared',
-] as const;
 
 /**
  * Validates a factory's options object at creation: an object (or, with `optional`, undefined), and no key that
@@ -33,7 +22,7 @@ export function factoryOptions<T extends object>(factory: string, options: unkno
     );
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'name' && !(OPTION_KEYS as readonly string[]).includes(key) && !own.includes(key)) {
+    if (key !== 'name' && !(CHECK_OPTION_KEYS as readonly string[]).includes(key) && !own.includes(key)) {
       throw new InvalidOptionError(`${factory}(): Unknown option \`${key}\``);
     }
   }
@@ -64,7 +53,7 @@ export function defineCheck(
 
 function pick(o: CheckOptions): CheckOptions {
   const out: Record<string, unknown> = {};
-  for (const k of OPTION_KEYS) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of CHECK_OPTION_KEYS) if (o[k] !== undefined) out[k] = o[k];
   return out as CheckOptions;
 }
 

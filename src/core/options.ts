@@ -77,10 +77,8 @@ function validateProbes(where: string, value: unknown): readonly Probe[] {
   return Object.freeze([...new Set(value as Probe[])]);
 }
 
-const KNOWN_CHECK_KEYS = new Set([
-  'name',
-  'run',
-  'close',
+/** The options every check takes besides `name`, `run` and `close` (the factories accept them too). */
+export const CHECK_OPTION_KEYS = [
   'probes',
   'critical',
   'interval',
@@ -90,7 +88,9 @@ const KNOWN_CHECK_KEYS = new Set([
   'successThreshold',
   'fatal',
   'shared',
-]);
+] as const;
+
+const KNOWN_CHECK_KEYS = new Set<string>(['name', 'run', 'close', ...CHECK_OPTION_KEYS]);
 
 /**
  * Validates the shared `defaults` once. Unknown keys are rejected so that a typo (`intervall`) is not silently ignored.

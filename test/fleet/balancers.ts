@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stats } from '../shutdown/haproxy.js';
 import { freePort } from '../shutdown/proc.js';
 
 interface Teardown {
@@ -24,21 +25,6 @@ export interface Haproxy {
   /** Server name -> state, from `show stat` on the stats socket. */
   states(): Promise<Record<string, ServerState>>;
   child: ChildProcess;
-}
-
-function stats(sock: string, cmd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = connect(sock);
-    let out = '';
-    c.setEncoding('utf8');
-    c.on('data', (d: string) => {
-      out += d;
-    });
-    c.on('end', () => resolve(out));
-    c.on('error', reject);
-    c.setTimeout(2000, () => c.destroy(new Error('stats socket timeout')));
-    c.end(`${cmd}\n`);
-  });
 }
 
 /** Starts HAProxy in front of `servers` (name -> host:port), checking `GET /ready` with `check` (e.g. `inter 1s fall 1 rise 1`). */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { haproxyBinary } from '../services/services.js';
 
 /** One command on HAProxy's stats socket. */
-function stats(sock: string, cmd: string): Promise<string> {
+export function stats(sock: string, cmd: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = connect(sock);
     let out = '';
