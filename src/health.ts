@@ -2,12 +2,27 @@ import type { Server } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import { HealthCore, type HealthOptions } from './core/health.js';
 import { type AttachOptions, attachServer } from './http/attach.js';
+import { normalizeProbeServer } from './probe-server/options.js';
+import { ProbeServer } from './probe-server/server.js';
 
 /**
  * The registry (checks, cached answers, events, shutdown; see {@link HealthCore}) plus `attach()`, which wires a
  * node:http(s) server into the shutdown and, if asked, serves the probes on it.
  */
 export class Health extends HealthCore {
+  /** The probe server (`probeServer` option): `listening` resolves with its address. Undefined when off. */
+  readonly probeServer: ProbeServer | undefined;
+
+  /** @throws InvalidOptionError on bad options (see {@link HealthOptions}). */
+  constructor(options: HealthOptions = {}) {
+    super(options);
+    const cfg = normalizeProbeServer(options.probeServer);
+    const server = cfg && new ProbeServer(this, cfg, this.logger);
+    this.probeServer = server;
+    // It keeps answering through the drain (the kubelet probes a terminating pod); it stops with the check timers.
+    if (server) this.addParticipant({ name: 'probe server', phase: 'schedule', close: () => server.close() });
+  }
+
   /**
    * Wires a node:http(s) or node:http2 server into the shutdown sequence, including the connections it already has
    * (for node:http2, the sessions opened from now on). At the signal every HTTP/1.x answer says `Connection: close`

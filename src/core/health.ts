@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { type FleetEvent, FleetView } from '../fleet/fleet.js';
 import { type FleetOptions, normalizeFleet } from '../fleet/options.js';
-import { normalizeProbeServer, type ProbeServerOptions } from '../probe-server/options.js';
-import { ProbeServer } from '../probe-server/server.js';
+import type { ProbeServerOptions } from '../probe-server/options.js';
 import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
 import { integerOption, timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
@@ -42,7 +41,8 @@ export interface HealthOptions {
   /**
    * Answer the probes from a server of their own, in a worker thread, on another port: they keep answering in well
    * under a millisecond however busy the app's event loop is, and `/live` fails (`blocked`) only when that loop has
-   * not turned for `maxBlockMs` (see {@link ProbeServerOptions}). Default off.
+   * not turned for `maxBlockMs` (see {@link ProbeServerOptions}). Default off. Served by `Health` (`createHealth()`,
+   * the Fastify plugin); the HTTP-free `HealthCore` leaves it to its subclass.
    */
   probeServer?: ProbeServerOptions;
   /** Fail readiness (`overloaded`) while the event loop lags (see {@link OverloadOptions}). Default off. */
@@ -95,8 +95,6 @@ export class HealthCore extends EventEmitter implements HealthLike {
   protected readonly fleetView: FleetView | undefined;
   private hooks = 0;
   private readonly overload: OverloadMonitor | undefined;
-  /** The probe server (`probeServer` option): `listening` resolves with its address. Undefined when off. */
-  readonly probeServer: ProbeServer | undefined;
 
   constructor(options: HealthOptions = {}) {
     super();
@@ -113,7 +111,6 @@ export class HealthCore extends EventEmitter implements HealthLike {
     const historySize = options.historySize ?? 60;
     integerOption('historySize', historySize, 0, 1000);
     const shutdown = normalizeShutdown(options.shutdown);
-    const probeServer = normalizeProbeServer(options.probeServer);
     const overload = normalizeOverload(options.overload);
     const fleet = normalizeFleet(options.fleet);
     this.logger = normalizeLogger(options.logger);
@@ -166,12 +163,9 @@ export class HealthCore extends EventEmitter implements HealthLike {
     }
     for (const c of options.checks ?? []) this.register(c);
     this.overload = overload && new OverloadMonitor(overload, (reason) => this.hold(reason), this.logger);
-    this.probeServer = probeServer && new ProbeServer(this, probeServer, this.logger);
-    // Both keep answering through the drain (the kubelet probes a terminating pod); they stop with the check timers.
+    // It keeps judging through the drain (the kubelet probes a terminating pod); it stops with the check timers.
     const monitor = this.overload;
     if (monitor) this.lifecycle.add({ name: 'overload monitor', phase: 'schedule', close: () => monitor.close() });
-    const server = this.probeServer;
-    if (server) this.lifecycle.add({ name: 'probe server', phase: 'schedule', close: () => server.close() });
   }
 
   /**
