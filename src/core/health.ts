@@ -112,6 +112,10 @@ export class HealthCore extends EventEmitter implements HealthLike {
     integerOption('historySize', historySize, 0, 1000);
     const shutdown = normalizeShutdown(options.shutdown);
     const overload = normalizeOverload(options.overload);
+    // The probe server is HTTP: `Health` serves it. A bare HealthCore must not take it and then serve nothing.
+    if (options.probeServer !== undefined && new.target === HealthCore) {
+      throw new InvalidOptionError('`probeServer` needs the HTTP layer: create the registry with createHealth(), not HealthCore');
+    }
     const fleet = normalizeFleet(options.fleet);
     this.logger = normalizeLogger(options.logger);
     this.registry = new Registry(

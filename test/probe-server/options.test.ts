@@ -3,7 +3,7 @@
 import Fastify from 'fastify';
 import t from 'tap';
 import probekit from '../../src/fastify/index.js';
-import { createHealth, InvalidOptionError } from '../../src/index.js';
+import { createHealth, HealthCore, InvalidOptionError } from '../../src/index.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { get, probeBase } from './helpers.js';
 
@@ -92,4 +92,11 @@ t.test('the Fastify plugin refuses them too, and passes good ones through', asyn
   t.equal((await get(probe, '/live')).statusCode, 200, 'the plugin started the probe server');
   await app.close();
   await t.rejects(get(probe, '/live'), { code: 'ECONNREFUSED' }, 'app.close() closed it');
+});
+
+t.test('the HTTP-free HealthCore refuses probeServer rather than serve nothing', async (t) => {
+  t.throws(() => new HealthCore({ probeServer: { port: 0 }, shutdown: false }), {
+    name: 'InvalidOptionError',
+    message: /probeServer.*createHealth/,
+  });
 });
