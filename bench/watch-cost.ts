@@ -5,7 +5,7 @@
 //      a core, and `/live`'s worst latency, polled every 50 ms in both phases);
 //   2. one status-page GET at 1,000 checks: CPU per GET, back to back and after a pause in which every check ran;
 //   3. 200 checks every 1 s: no watcher, then 100 `/ready?watch` streams (CPU added, `/live` worst latency);
-//   4. a no-op check run's CPU at 1,000 and 5,000 checks (no traffic).
+//   4. a no-op check run's CPU at 1,000 and 5,000 checks (no traffic), with the default jitter and with jitter 0.
 // `--seconds <n>` sets each measured phase (default 15). Results: bench/results/watch-cost.{json,md}.
 import { writeFileSync } from 'node:fs';
 import { Agent, get, type IncomingMessage } from 'node:http';
@@ -92,10 +92,16 @@ function watch(port: number, path: string): Promise<Watcher> {
   });
 }
 
-async function app(count: number, interval: number): Promise<ServerHandle> {
+async function app(count: number, interval: number, jitterPercent?: number): Promise<ServerHandle> {
   return startServer({
     file: 'watch-cost-app.ts',
-    args: ['--count', String(count), '--interval', String(interval)],
+    args: [
+      '--count',
+      String(count),
+      '--interval',
+      String(interval),
+      ...(jitterPercent === undefined ? [] : ['--jitter-percent', String(jitterPercent)]),
+    ],
     core: undefined,
   });
 }
@@ -193,21 +199,24 @@ const fmt = (n: number, d = 2) => n.toFixed(d);
   await s.stop();
 }
 
-process.stdout.write('4. a no-op check run at 1,000 and 5,000 checks\n');
-for (const count of [1000, 5000]) {
-  const s = await app(count, count);
-  await untilRuns(s, count * 2);
-  const a = await cpu(s);
-  await sleep(SECONDS * 1000);
-  const b = await cpu(s);
-  const us = (b.cpuUs - a.cpuUs) / (b.runs - a.runs);
-  results[`noopRun${count}`] = { usPerRun: us, runs: b.runs - a.runs };
-  rows.push([
-    `a no-op check run at ${count.toLocaleString('en')} checks (CPU)`,
-    `${fmt(us, 1)} µs`,
-    count === 1000 ? '<= 15 µs' : 'linear',
-  ]);
-  await s.stop();
+process.stdout.write('4. a no-op check run at 1,000 and 5,000 checks, with the default jitter and with jitter 0\n');
+for (const jitterPercent of [undefined, 0]) {
+  for (const count of [1000, 5000]) {
+    const s = await app(count, count, jitterPercent);
+    await untilRuns(s, count * 2);
+    const a = await cpu(s);
+    await sleep(SECONDS * 1000);
+    const b = await cpu(s);
+    const us = (b.cpuUs - a.cpuUs) / (b.runs - a.runs);
+    const jitter = jitterPercent === undefined ? 'default jitter' : 'jitter 0';
+    results[`noopRun${count}${jitterPercent === undefined ? '' : 'Jitter0'}`] = { usPerRun: us, runs: b.runs - a.runs };
+    rows.push([
+      `a no-op check run at ${count.toLocaleString('en')} checks, ${jitter} (CPU)`,
+      `${fmt(us, 1)} µs`,
+      count === 1000 ? '<= 15 µs' : 'linear',
+    ]);
+    await s.stop();
+  }
 }
 
 const md = [

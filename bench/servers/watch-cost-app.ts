@@ -17,6 +17,8 @@ function arg(name: string): number {
 const port = arg('port');
 const count = arg('count');
 const interval = arg('interval');
+// `--jitter-percent <n>` (default: the library's default jitter): the bench measures a run with and without it.
+const jitterArg = process.argv.includes('--jitter-percent') ? arg('jitter-percent') / 100 : undefined;
 let runs = 0;
 const app = Fastify({ logger: false });
 await app.register(probekit, {
@@ -28,6 +30,7 @@ await app.register(probekit, {
     name: `check-${i}`,
     interval,
     timeout: Math.min(1000, interval - 1),
+    ...(jitterArg !== undefined && { jitter: jitterArg }),
     run: async () => {
       runs++;
     },
