@@ -273,6 +273,30 @@ t.test('eventLoopCheck: a busy-wait longer than maxDelayMs fails the check', asy
   await check.close?.();
 });
 
+t.test('eventLoopCheck: a block that ends just as the run starts, before the histogram ticks, fails the check', async (t) => {
+  const check = eventLoopCheck({ maxDelayMs: 100, resolution: 10 });
+  await once(check);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  // The run reads right after the block, in the same turn: the histogram's timer has not recorded it yet.
+  block(300);
+  await t.rejects(once(check), { message: /exceeds 100 ms$/ });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const after = (await once(check)) as { observedValue: number };
+  t.ok(after.observedValue < 100, `the next interval is clean again (${after.observedValue} ms)`);
+  await check.close?.();
+});
+
+t.test('eventLoopCheck: a block that starts right after a run, before the first tick, fails the next run', async (t) => {
+  const check = eventLoopCheck({ maxDelayMs: 100, resolution: 10 });
+  await once(check);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await once(check);
+  block(300);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await t.rejects(once(check), { message: /exceeds 100 ms$/ });
+  await check.close?.();
+});
+
 t.test('eventLoopCheck: through the registry, the live probe fails and recovers', async (t) => {
   const health = registry([eventLoopCheck({ maxDelayMs: 100, resolution: 10, interval: 200, failureThreshold: 1 })]);
   const passed = nextEvent<TransitionEvent>(health, 'transition', (e) => e.to === 'pass');
