@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import { HealthCore, type HealthOptions } from './core/health.js';
-import { type AttachOptions, attachServer } from './http/attach.js';
+import { type AttachOptions, attachServer } from './node-http/attach.js';
 import { normalizeProbeServer } from './probe-server/options.js';
 import { ProbeServer } from './probe-server/server.js';
 

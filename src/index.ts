@@ -36,8 +36,8 @@ export type {
 export type { FleetEvent } from './fleet/fleet.js';
 export type { FleetOptions, PeerAddress } from './fleet/options.js';
 export { createHealth, Health } from './health.js';
-export type { AttachOptions } from './http/attach.js';
 export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
 export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';
+export type { AttachOptions } from './node-http/attach.js';
 export type { ProbeServerOptions } from './probe-server/options.js';
 export type { ProbeServer, ProbeServerAddress } from './probe-server/server.js';

@@ -4,7 +4,7 @@ import { InvalidOptionError, showValue } from '../core/errors.js';
 import { Health } from '../health.js';
 import { type HttpOptions, normalizeHttpOptions } from '../http/contract.js';
 import { Endpoint } from '../http/endpoint.js';
-import { handleProbe, splitUrl } from '../http/node.js';
+import { handleProbe, splitUrl } from '../node-http/node.js';
 
 /** Options of {@link probekitExpress}: the HTTP options of the contract. */
 export type ProbekitExpressOptions = HttpOptions<Request>;

@@ -6,7 +6,6 @@ import { InvalidOptionError, showValue } from '../core/errors.js';
 import { HEALTH_OPTION_KEYS, type HealthOptions } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { Health } from '../health.js';
-import { guardMalformed } from '../http/attach.js';
 import {
   badPath,
   checkPath,
@@ -16,8 +15,9 @@ import {
   normalizeHttpOptions,
 } from '../http/contract.js';
 import { Endpoint, type PagePart } from '../http/endpoint.js';
-import { send } from '../http/node.js';
 import type { HealthMetricsOptions } from '../metrics/options.js';
+import { guardMalformed } from '../node-http/attach.js';
+import { send } from '../node-http/node.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

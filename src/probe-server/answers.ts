@@ -3,8 +3,8 @@ import { JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
 import { type ProbeState, StateReporter } from '../core/probe-state.js';
 import type { Probe } from '../core/types.js';
 import { badPath, fromSearch, type NormalizedHttp, respond } from '../http/contract.js';
-import { BAD_REQUEST, send } from '../http/node.js';
 import { matchProbePath, splitUrl } from '../http/paths.js';
+import { BAD_REQUEST, send } from '../node-http/node.js';
 
 const METHOD_NOT_ALLOWED: ProbeResponse = Object.freeze({
   statusCode: 405,

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import t from 'tap';
-import { ServerTracker } from '../../src/http/drain.js';
+import { ServerTracker } from '../../src/node-http/drain.js';
 
 t.test('a request unread when the drain begins is answered, not reset', async (t) => {
   const server = createServer((_req, res) => res.end('ok'));

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbeResponse } from '../core/aggregate.js';
-import { badPath, fromSearch } from './contract.js';
-import type { Endpoint } from './endpoint.js';
-import { matchProbePath } from './paths.js';
+import { badPath, fromSearch } from '../http/contract.js';
+import type { Endpoint } from '../http/endpoint.js';
+import { matchProbePath } from '../http/paths.js';
 
 /** An answer as it goes on the wire: the flat header list `writeHead` takes, and the body already encoded. */
 interface Wire {
@@ -89,4 +89,4 @@ export function handleProbe<Req extends IncomingMessage>(
   return true;
 }
 
-export { splitUrl } from './paths.js';
+export { splitUrl } from '../http/paths.js';

@@ -3,12 +3,12 @@ import { MAX_TIMER_MS, timerOption } from '../core/bounds.js';
 import type { DrainTarget } from '../core/drain-target.js';
 import { InvalidOptionError, showValue } from '../core/errors.js';
 import type { HealthCore } from '../core/health.js';
-import { checkPath, type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from './contract.js';
+import { checkPath, type HttpOptions, type NormalizedHttp, normalizeHttpOptions } from '../http/contract.js';
+import { Endpoint } from '../http/endpoint.js';
+import { matchProbePath, splitUrl, statusPagePart } from '../http/paths.js';
 import { type ProbeLike, ServerTracker } from './drain.js';
 import { type AnyHttp2Server, Http2Tracker, isHttp2Server } from './drain-h2.js';
-import { Endpoint } from './endpoint.js';
 import { BAD_REQUEST, handleProbe, send } from './node.js';
-import { matchProbePath, splitUrl, statusPagePart } from './paths.js';
 
 /** Options of `health.attach(server, options)`. */
 export interface AttachOptions extends HttpOptions<IncomingMessage> {
