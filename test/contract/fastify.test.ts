@@ -227,10 +227,12 @@ t.test('under 200 concurrent probe requests, each check runs once per interval',
     ['fast', 500],
   ] as const) {
     const times = runs[name];
-    const expected = 1 + Math.floor(elapsed / interval);
+    const most = 2 + Math.floor(elapsed / interval);
+    // At most one run per interval (probe traffic never adds one); the loop under this load may delay a run, never
+    // add one, so the lower bound only says the check kept running.
     t.ok(
-      times.length >= expected - 1 && times.length <= expected + 1,
-      `${name}: ${times.length} runs in ${Math.round(elapsed)} ms, expected ${expected}±1`,
+      times.length >= 2 && times.length <= most,
+      `${name}: ${times.length} runs in ${Math.round(elapsed)} ms, at least 2 and at most ${most}`,
     );
     const gaps = times.slice(1).map((time, i) => time - times[i]!);
     // Slack, not precision: libuv measures a timer from its cached loop time, which lags behind the clock on a busy
