@@ -13,7 +13,9 @@ t.test('the packed tarball serves a user app through every subpath', async (t) =
   const dir = mkdtempSync(join(root, '.tap', 'pack-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const env = { ...process.env, NODE_OPTIONS: '' };
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], {
+  // --ignore-scripts: `npm test` built the tree before the suite; prepack would build it again under the other test
+  // files that import it at the same time.
+  execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], {
     cwd: root,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
