@@ -15,10 +15,9 @@ export {
 } from './core/errors.js';
 export type { HealthOptions, Logger, ReportQuery } from './core/health.js';
 export { HealthCore } from './core/health.js';
-export { CHECK_DEFAULTS, isConnectionError } from './core/options.js';
+export { CHECK_DEFAULTS } from './core/options.js';
 export type { OverloadOptions } from './core/overload.js';
 export type { ClosePhase, Participant } from './core/participant.js';
-export { sanitizeText } from './core/sanitize.js';
 export type { ShutdownOptions, ShutdownResult } from './core/shutdown.js';
 export type { CheckSnapshot, HealthSnapshot } from './core/snapshot.js';
 export type {
@@ -36,8 +35,7 @@ export type {
 export type { FleetEvent } from './fleet/fleet.js';
 export type { FleetOptions, PeerAddress } from './fleet/options.js';
 export { createHealth, Health } from './health.js';
-export type { DetailsOption, HttpOptions, NormalizedHttp, ProbeRequest } from './http/contract.js';
-export { fromQueryObject, fromSearch, negotiate, normalizeHttpOptions, respond } from './http/contract.js';
+export type { DetailsOption, HttpOptions } from './http/contract.js';
 export type { AttachOptions } from './node-http/attach.js';
 export type { ProbeServerOptions } from './probe-server/options.js';
 export type { ProbeServer, ProbeServerAddress } from './probe-server/server.js';
