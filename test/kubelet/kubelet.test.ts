@@ -3,72 +3,19 @@
 // the checks do; a 1,000-check registry shows its failing check within the 10 KiB the prober reads; the answer comes
 // within the prober's timeout while a check hangs; and through a shutdown with a delay, readiness fails while
 // liveness keeps passing, so the kubelet takes the pod out of the endpoints and does not restart it.
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import express from 'express';
-import Fastify from 'fastify';
 import t from 'tap';
 import type { HealthOptions } from '../../src/core/health.js';
 import type { Check } from '../../src/core/types.js';
-import { probekitExpress } from '../../src/express/index.js';
-import { probekit } from '../../src/fastify/index.js';
-import { createHealth, type Health } from '../../src/health.js';
+import { createHealth } from '../../src/health.js';
+import { ADAPTER_NAMES, type AdapterName, type Served, serve } from '../helpers/adapters.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { deferred, waitFor } from '../helpers/wait.js';
 import { kubeletHttpProbe, MAX_BODY_BYTES, ProbeWorker, passed } from './prober.js';
 
-type Kind = 'fastify' | 'express' | 'node:http';
-const KINDS: readonly Kind[] = ['fastify', 'express', 'node:http'];
-
-interface Served {
-  health: Health;
-  port: number;
-  close(): Promise<void>;
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  if (server.listening) await new Promise((resolve) => server.close(resolve));
-}
-
 /** A registry from `createHealth`, served by one adapter on a loopback port; `close` undoes everything, even twice. */
-async function serve(kind: Kind, options: HealthOptions): Promise<Served> {
-  const health = createHealth({ logger: recordingLogger(), ...options });
-  if (kind === 'fastify') {
-    const app = Fastify({ logger: false });
-    await app.register(probekit, { health });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (app.server.address() as AddressInfo).port;
-    return { health, port, close: () => app.close().then(() => health.stop()) };
-  }
-  let server: Server;
-  if (kind === 'express') {
-    const app = express();
-    app.use(probekitExpress(health));
-    server = createServer(app as unknown as RequestListener);
-    // The router serves the probes; attach() is what lets the shutdown drain the server.
-    health.attach(server);
-  } else {
-    server = createServer((_req, res) => {
-      res.writeHead(404).end();
-    });
-    health.attach(server, { serveProbes: true });
-  }
-  health.start();
-  const port = await listen(server);
-  return {
-    health,
-    port,
-    close: async () => {
-      await health.stop();
-      await closeServer(server);
-    },
-  };
+function served(kind: AdapterName, options: HealthOptions): Promise<Served> {
+  return serve(kind, createHealth({ logger: recordingLogger(), ...options }));
 }
 
 /** A check whose result the test sets. */
@@ -89,12 +36,12 @@ function flag(name: string, options: Partial<Check> = {}) {
 
 const FAILED_503 = 'HTTP probe failed with statuscode: 503';
 
-for (const kind of KINDS) {
+for (const kind of ADAPTER_NAMES) {
   t.test(`${kind}: startup, readiness and liveness pass and fail as the checks do`, async (t) => {
     const db = flag('db');
     const loop = flag('loop', { probes: ['live'] });
     db.control.ok = false;
-    const s = await serve(kind, { shutdown: false, checks: [db.check, loop.check] });
+    const s = await served(kind, { shutdown: false, checks: [db.check, loop.check] });
     t.teardown(() => s.close());
     const probe = (path: string) => kubeletHttpProbe({ port: s.port, path });
 
@@ -142,7 +89,7 @@ for (const kind of KINDS) {
         },
       });
     }
-    const s = await serve(kind, { shutdown: false, checks, historySize: 0 });
+    const s = await served(kind, { shutdown: false, checks, historySize: 0 });
     t.teardown(() => s.close());
     await waitFor(
       () => Object.values(s.health.snapshot().checks).every((c) => c.status !== 'unknown'),
@@ -171,7 +118,7 @@ for (const kind of KINDS) {
       // Ignores its signal: the run stays in flight past its timeout (and past the next tick).
       run: () => hang.promise,
     };
-    const s = await serve(kind, { shutdown: false, checks: [stuck, flag('loop', { probes: ['live'] }).check] });
+    const s = await served(kind, { shutdown: false, checks: [stuck, flag('loop', { probes: ['live'] }).check] });
     t.teardown(async () => {
       hang.resolve();
       await s.close();
@@ -199,7 +146,7 @@ for (const kind of KINDS) {
   t.test(`${kind}: through health.shutdown(), readiness fails while liveness keeps passing`, async (t) => {
     const delay = 3000;
     const db = flag('db');
-    const s = await serve(kind, {
+    const s = await served(kind, {
       shutdown: { delay, timeout: 10_000, exit: false, signals: ['SIGUSR2'] },
       checks: [db.check, flag('loop', { probes: ['live'] }).check],
     });

@@ -1,10 +1,9 @@
 // In-process pieces of the probe server tests: a registry with the probe server on a free loopback port, the same
 // registry served by node:http on another, and a raw GET that keeps every byte of the answer.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { HttpOptions } from '../../src/http/contract.js';
 import { createHealth, type Health, type HealthOptions } from '../../src/index.js';
 import type { ProbeServerOptions } from '../../src/probe-server/options.js';
+import { ADAPTERS } from '../helpers/adapters.js';
 import { type ClientResponse, request } from '../helpers/http-client.js';
 import { recordingLogger } from '../helpers/logger.js';
 
@@ -32,15 +31,8 @@ export async function probeBase(health: Health): Promise<string> {
 }
 
 /** The registry served by a node:http server (`attach`, `serveProbes`) on loopback; closed on teardown. */
-export async function appBase(t: Teardown, health: Health, http: HttpOptions = {}): Promise<string> {
-  const server = createServer((_req, res) => res.end('app'));
-  health.attach(server, { serveProbes: true, ...(http as object) });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+export function appBase(t: Teardown, health: Health, http: HttpOptions = {}): Promise<string> {
+  return ADAPTERS['node:http'](t, health, http);
 }
 
 /** GET (or HEAD) with headers, the answer read whole. */

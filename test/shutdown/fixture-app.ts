@@ -1,12 +1,12 @@
 // An app for the shutdown tests, on Fastify, Express or plain node:http (FRAMEWORK: fastify, express, node), with
-// cleanup hooks that behave as told by env. Express serves the probes below the app (attach with serveProbes), or
-// with EXPRESS_ROUTER=1 through the probekit router, the server attached for the drain only. It logs how many connections are still open when the drain begins.
-import { createServer, type Server } from 'node:http';
-import express from 'express';
+// cleanup hooks that behave as told by env, served on PORT through the adapters of test/helpers/adapters.ts. Express
+// has the probes answered in front of the app (the node:http layer), or with EXPRESS_ROUTER=1 by the probekit router,
+// the server attached for the drain only. It logs how many connections are still open when the drain begins.
+import type { Server } from 'node:http';
+import express, { type Express } from 'express';
 import Fastify from 'fastify';
-import { probekitExpress } from '../../src/express/index.js';
-import probekit from '../../src/fastify/index.js';
-import { createHealth } from '../../src/health.js';
+import { createHealth, type Health } from '../../src/health.js';
+import { serve } from '../helpers/adapters.js';
 
 const env = process.env;
 const shutdown = {
@@ -18,7 +18,7 @@ const checks = [{ name: 'ok', run: async () => {}, interval: 1000 }];
 const port = Number(env.PORT);
 
 /** Added before the server is attached, so that its drain runs first and sees the connections left by the delay. */
-function countAtDrain(health: ReturnType<typeof createHealth>, server: Server) {
+function countAtDrain(health: Health, server: Server) {
   health.addDrainTarget({
     drain: () =>
       new Promise<void>((resolve) => {
@@ -32,7 +32,7 @@ function countAtDrain(health: ReturnType<typeof createHealth>, server: Server) {
   });
 }
 
-function hooks(health: ReturnType<typeof createHealth>) {
+function hooks(health: Health) {
   health.onShutdown(() => health.logger.info({ hook: 'first' }, 'hook first ran'), 'first-registered');
   if (env.HANG_HOOK === '1') health.onShutdown(() => new Promise(() => {}), 'hanging-hook');
   if (env.THROW_HOOK === '1') {
@@ -43,43 +43,46 @@ function hooks(health: ReturnType<typeof createHealth>) {
   health.onShutdown(() => health.logger.info({ hook: 'last' }, 'hook last ran'), 'last-registered');
 }
 
+const drainCounter = (health: Health) => (server: Server) => countAtDrain(health, server);
+
 if (env.FRAMEWORK === 'node') {
   const health = createHealth({ checks, shutdown });
   const body = JSON.stringify({ hello: 'world' });
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  });
-  countAtDrain(health, server);
-  health.attach(server, { serveProbes: true });
   hooks(health);
-  health.start();
-  server.listen(port, '127.0.0.1');
+  await serve('node:http', health, {
+    port,
+    handler: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    },
+    beforeAttach: drainCounter(health),
+  });
 } else if (env.FRAMEWORK === 'express') {
   const health = createHealth({ checks, shutdown });
-  const app = express();
-  if (env.EXPRESS_ROUTER === '1') app.use(probekitExpress(health));
-  app.get('/', (_req, res) => {
-    res.json({ hello: 'world' });
-  });
-  app.get('/slow', (req, res) => {
-    setTimeout(() => res.json({ slow: true }), Number(req.query.ms ?? 2000));
-  });
-  const server = createServer(app);
-  countAtDrain(health, server);
-  health.attach(server, { serveProbes: env.EXPRESS_ROUTER !== '1' });
+  const routes = (app: Express) => {
+    app.get('/', (_req, res) => {
+      res.json({ hello: 'world' });
+    });
+    app.get('/slow', (req, res) => {
+      setTimeout(() => res.json({ slow: true }), Number(req.query.ms ?? 2000));
+    });
+  };
   hooks(health);
-  health.start();
-  server.listen(port, '127.0.0.1');
+  if (env.EXPRESS_ROUTER === '1') {
+    await serve('express', health, { port, express: routes, beforeAttach: drainCounter(health) });
+  } else {
+    // The node:http layer answers the probes in front of the Express app.
+    const app = express();
+    routes(app);
+    await serve('node:http', health, { port, handler: app, beforeAttach: drainCounter(health) });
+  }
 } else {
   const app = Fastify({ logger: { level: 'info' } });
   const health = createHealth({ checks, shutdown, logger: app.log.child({ plugin: 'probekit' }) });
-  countAtDrain(health, app.server);
-  await app.register(probekit, { health });
   app.get('/', async () => ({ hello: 'world' }));
   app.get('/slow', async (req) => {
     await new Promise((r) => setTimeout(r, Number((req.query as { ms?: string }).ms ?? 2000)));
     return { slow: true };
   });
-  hooks(app.health);
-  await app.listen({ port, host: '127.0.0.1' });
+  hooks(health);
+  await serve('fastify', health, { port, fastify: app, beforeAttach: drainCounter(health) });
 }

@@ -9,7 +9,7 @@ import t from 'tap';
 import { probekitExpress } from '../../src/express/index.js';
 import { createHealth, type Health } from '../../src/health.js';
 import type { HttpOptions } from '../../src/http/contract.js';
-import { ADAPTERS, type ServeAdapter } from '../helpers/adapters.js';
+import { ADAPTERS, closeServer, listen, type ServeAdapter } from '../helpers/adapters.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -65,12 +65,9 @@ const expressAttachFirst: ServeAdapter = async (t, health: Health, http: HttpOpt
   health.attach(server);
   app.use(probekitExpress(health, http));
   health.start();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const port = await listen(server);
+  t.teardown(() => closeServer(server));
+  return `http://127.0.0.1:${port}`;
 };
 
 const adapters: [string, ServeAdapter][] = [...Object.entries(ADAPTERS), ['express, attach() first', expressAttachFirst]];

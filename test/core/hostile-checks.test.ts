@@ -1,7 +1,7 @@
-// Issue 8, item 2 (and 3 for snapshot()): whatever a check's run() throws, rejects, returns or resolves, and whatever
-// the logger or a listener does, the process stays alive, the run is recorded as a failure with a safe one-line
-// description, the schedule goes on, and the check recovers when it passes again. Each hostile value runs in a child
-// process of its own, with no handler for unhandled rejections or uncaught exceptions.
+// Whatever a check's run() throws, rejects, returns or resolves, and whatever the logger or a listener does, the
+// process stays alive, the run is recorded as a failure with a safe one-line description (snapshot() included), the
+// schedule goes on, and the check recovers when it passes again. Each hostile value runs in a child process of its
+// own, with no handler for unhandled rejections or uncaught exceptions.
 import { spawn } from 'node:child_process';
 import t from 'tap';
 import { ROOT } from '../shutdown/proc.js';
@@ -32,7 +32,7 @@ interface Result {
 
 function runChild(kind: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/issues/fixtures/hostile-check.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/core/fixtures/hostile-check.ts'], {
       cwd: ROOT,
       env: { ...process.env, HOSTILE: kind },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
-// Issue 8 (hardening): every bad option is rejected where it is given, at creation or registration (never on a
-// later run), with a coded InvalidOptionError (never a bare TypeError) whose message names the option and the value.
+// Every bad option is rejected where it is given, at creation or registration (never on a later run), with a coded
+// InvalidOptionError (never a bare TypeError) whose message names the option and the value: createHealth(), every
+// check factory, the Fastify plugin, the Express router and the Health methods.
 import Fastify from 'fastify';
 import t from 'tap';
 import { commandCheck } from '../../plugins/command.js';
