@@ -3,11 +3,15 @@
 // The instances reach the real MariaDB through one relay the test owns; the outage closes it (the shared server itself
 // is stopped in haproxy-shared-outage.test.ts), so no other user of that server is disturbed.
 import t from 'tap';
+import { exclusive } from '../helpers/exclusive.js';
 import { waitFor } from '../helpers/wait.js';
 import { skipReason } from '../services/services.js';
 import { startCaddy } from './balancers.js';
 import { commonPort, get, HOSTS, load, type Proc, readiness, relay, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 const INTERVAL = 1000;
 const [dnsmasq, caddy] = await Promise.all([tool('dnsmasq'), tool('caddy')]);

@@ -5,11 +5,15 @@
 //   MariaDB starts again: all return to `pass`;
 // - one instance's own path to the database is cut: it alone answers 503 and HAProxy takes it out.
 import t from 'tap';
+import { exclusive } from '../helpers/exclusive.js';
 import { waitFor } from '../helpers/wait.js';
 import { haproxyBinary, serviceStatus, skipReason, startService, stopService } from '../services/services.js';
 import { startHaproxy } from './balancers.js';
 import { commonPort, get, HOSTS, type Proc, readiness, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 const INTERVAL = 1000;
 const dnsmasq = await tool('dnsmasq');

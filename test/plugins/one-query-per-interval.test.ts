@@ -6,8 +6,12 @@ import mysql from 'mysql2/promise';
 import t from 'tap';
 import { mysqlCheck } from '../../plugins/mysql.js';
 import { redisCheck } from '../../plugins/redis.js';
+import { exclusive } from '../helpers/exclusive.js';
 import { probeLoad, startApp, waitFor, waitForReady, watchRuns } from '../helpers/integration.js';
 import { SERVICES, skipReason } from '../services/services.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 const reason = await skipReason(['mariadb', 'redis']);
 if (reason) t.plan(0, reason);

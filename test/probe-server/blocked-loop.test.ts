@@ -2,8 +2,12 @@
 // reason `blocked`, and passes again once the loop turns.
 
 import t from 'tap';
+import { exclusive } from '../helpers/exclusive.js';
 import { request } from '../helpers/http-client.js';
 import { during, reasonOf, startBusyApp, startProber } from './harness.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 t.test('a blocked event loop fails the probe server’s /live with reason blocked, then it recovers', async (t) => {
   const app = await startBusyApp({ MAX_BLOCK_MS: '1000' });

@@ -1,9 +1,13 @@
 // `overload` under the saturating load: /ready answers 503 `overloaded` on both servers while the app's loop lags,
 // 200 again after the load; /live stays 200 throughout.
 import t from 'tap';
+import { exclusive } from '../helpers/exclusive.js';
 import { request } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { during, reasonOf, startBusyApp, startLoad, startProber } from './harness.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 t.test('overload fails readiness under load and restores it after, liveness untouched', async (t) => {
   const app = await startBusyApp({ OVERLOAD_MS: '200' });

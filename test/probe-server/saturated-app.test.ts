@@ -1,8 +1,12 @@
 // The app's loop saturated by 200 clients on a 20 ms CPU-bound route: a kubelet-shaped prober on the app's own
 // `/live` times out, the same prober on the probe server's `/live` never fails.
 import t from 'tap';
+import { exclusive } from '../helpers/exclusive.js';
 import { waitFor } from '../helpers/wait.js';
 import { during, startBusyApp, startLoad, startProber } from './harness.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 t.test('with probeServer, /live answers every probe while the app server is saturated', async (t) => {
   const app = await startBusyApp();

@@ -3,8 +3,12 @@
 // serveProbes), and each SIGTERMed instance exits 0 before `shutdown.timeout`. The same with the other client kind
 // is in the sibling file; they are split so that each stays within about a minute.
 import t from 'tap';
+import { exclusive } from '../helpers/exclusive.js';
 import { skipReason } from '../services/services.js';
 import { rollingRestarts } from './rollout.js';
+
+// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
+await exclusive('load');
 
 const reason = await skipReason(['haproxy']);
 if (reason) t.plan(0, reason);
