@@ -29,7 +29,7 @@ export class StoppedReason extends Error {
  * starts when that run ends. Since `timeout < interval`, a gap is at most `interval x (1 + jitter)`, and a dependency
  * that hangs is failed within `interval x (1 + jitter) x failureThreshold + timeout`.
  * A jittered run may start up to its slack early (see {@link BATCH_MS}); the next interval then counts from the time
- * it was due, so that the runs do not drift earlier (nor later, when the event loop wakes late).
+ * it was due, so that the runs do not drift earlier.
  * The runners and their shared timer own the only timers and AbortControllers of the core.
  */
 export class CheckRunner {
@@ -93,15 +93,16 @@ export class CheckRunner {
       this.arm(this.nextInterval());
       return;
     }
-    // The time the run was due: a run started early (its slack) or late (a busy event loop) does not move the next.
-    const due = this.next.due;
+    // Start to start, but a run started early (within its slack) counts from its due time: the runs do not drift
+    // earlier. A run started late (a busy event loop) counts from its start, never catching up with a short gap.
+    const started = Math.max(this.clock(), this.next.due);
     void this.execute().then((outcome) => {
       if (!this.active || outcome === null) return;
       try {
         this.onOutcome(outcome);
       } finally {
         // Whatever recording did (a logger or a listener that threw), the schedule goes on: a check never freezes.
-        this.arm(Math.max(0, this.nextInterval() - (this.clock() - due)));
+        this.arm(Math.max(0, this.nextInterval() - (this.clock() - started)));
       }
     });
   }

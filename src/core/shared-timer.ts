@@ -78,8 +78,11 @@ export class SharedTimer {
   /** Unschedules `slot` (nothing when it is not scheduled). */
   cancel(slot: TimerSlot): void {
     if (slot.index >= 0) {
+      const wasFirst = slot.index === 0;
       this.remove(slot);
-      this.arm();
+      // The timer may be armed for this slot (a run's timeout, cancelled when the run ends): moved to the next slot
+      // rather than left to wake the event loop for nothing.
+      this.arm(wasFirst);
     } else {
       slot.index = -1;
     }
@@ -121,15 +124,18 @@ export class SharedTimer {
     if (failure !== undefined) throw failure.error;
   }
 
-  /** Arms the timer for the earliest slot, unless it is armed for that time or earlier (that wake-up re-arms). */
-  private arm(): void {
+  /**
+   * Arms the timer for the earliest slot, unless it is armed for that time, or for earlier and not `moved` (that
+   * wake-up re-arms it).
+   */
+  private arm(moved = false): void {
     if (this.firing) return;
     const top = this.heap[0];
     if (top === undefined) {
       this.disarm();
       return;
     }
-    if (this.handle !== null && this.armedFor <= top.due) return;
+    if (this.handle !== null && (this.armedFor === top.due || (this.armedFor < top.due && !moved))) return;
     this.disarm();
     this.armedFor = top.due;
     // Whole ms (Node keys its timer lists by duration), never past a timer's range.
