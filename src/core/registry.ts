@@ -25,6 +25,7 @@ import { loggableError, type SafeLogger } from './logger.js';
 import { type NormalizedCheck, normalizeCheck } from './options.js';
 import type { ProbeState } from './probe-state.js';
 import { CheckRunner } from './scheduler.js';
+import { SharedTimer } from './shared-timer.js';
 import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
 import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
 import type { Check, CheckOptions, Probe, RunEvent, RunResult, Timers, TransitionEvent } from './types.js';
@@ -124,6 +125,8 @@ export class Registry implements Reporter {
   private readonly cache = new Map<string, { version: number; response: ProbeResponse }>();
   // The hot path: one slot per probe x format x details, no key building.
   private readonly fast: ({ version: number; response: ProbeResponse } | undefined)[] = [];
+  /** The one timer of all the checks' runs and timeouts. */
+  private readonly timer: SharedTimer;
 
   constructor(
     private readonly logger: SafeLogger,
@@ -131,7 +134,9 @@ export class Registry implements Reporter {
     private readonly defaults: Readonly<CheckOptions>,
     private readonly events: RegistryEvents,
     private readonly historySize: number,
-  ) {}
+  ) {
+    this.timer = new SharedTimer(timers);
+  }
 
   /** Adds a check; returns it as normalized (its `close` hook joins the lifecycle). */
   register(check: Check): NormalizedCheck {
@@ -142,7 +147,7 @@ export class Registry implements Reporter {
       check: normalized,
       state: INITIAL_STATE,
       history: new History(this.historySize),
-      runner: new CheckRunner(normalized, this.timers, (outcome) => this.record(entry, outcome)),
+      runner: new CheckRunner(normalized, this.timers, this.timer, (outcome) => this.record(entry, outcome)),
       runs: 0,
       substance: 0,
       memberOf: [],
@@ -189,12 +194,13 @@ export class Registry implements Reporter {
     this.updateLatch();
   }
 
-  /** Stops every timer and aborts the runs in progress. */
+  /** Stops every timer (the shared one is cleared) and aborts the runs in progress. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.running = false;
     for (const e of this.entries.values()) e.runner.stop();
+    this.timer.clear();
   }
 
   /** Readiness answers 503 `shutting down` from now on. */
