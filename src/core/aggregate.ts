@@ -262,3 +262,20 @@ export function notFound(probe: Probe, name: string): ProbeResponse {
   const body = JSON.stringify({ status: 'error', error: 'Not Found', message });
   return { statusCode: 404, status: 'error', headers: JSON_HEADERS, body };
 }
+
+/** What the registry's `report()` is asked for. */
+export interface ReportQuery {
+  /** One check alone (the `/ready/<name>` path). */
+  check?: string;
+  /** Checks to ignore for this answer. */
+  exclude?: readonly string[];
+  /** Body format. Default `json`. */
+  format?: Format;
+  /** Show error text of failing checks. Default `false` (`reason withheld`). */
+  details?: boolean;
+}
+
+/** What answers probes: the registry, as the HTTP layer sees it. */
+export interface Reporter {
+  report(probe: Probe, query?: ReportQuery): ProbeResponse;
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type FleetEvent, FleetView } from '../fleet/fleet.js';
 import { type FleetOptions, normalizeFleet } from '../fleet/options.js';
 import type { ProbeServerOptions } from '../probe-server/options.js';
-import type { Gates, HealthStatus, ProbeResponse } from './aggregate.js';
+import type { Gates, HealthStatus, ProbeResponse, ReportQuery } from './aggregate.js';
 import { integerOption, timerOption } from './bounds.js';
 import type { DrainTarget } from './drain-target.js';
 import { InvalidOptionError, showValue } from './errors.js';
@@ -13,14 +13,14 @@ import { normalizeDefaults, normalizeTimers } from './options.js';
 import { normalizeOverload, OverloadMonitor, type OverloadOptions } from './overload.js';
 import { type Participant, validParticipant } from './participant.js';
 import type { ProbeState } from './probe-state.js';
-import { type CheckView, Registry, type ReportQuery } from './registry.js';
+import { type CheckView, Registry } from './registry.js';
 import { describeError } from './sanitize.js';
 import { normalizeShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
 import type { HealthSnapshot } from './snapshot.js';
 import type { Check, CheckOptions, Probe, RunEvent, Timers } from './types.js';
 
+export type { ReportQuery } from './aggregate.js';
 export type { Logger } from './logger.js';
-export type { ReportQuery } from './registry.js';
 
 /** Options of {@link createHealth}. */
 export interface HealthOptions {

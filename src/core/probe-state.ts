@@ -1,5 +1,5 @@
+import type { Reporter, ReportQuery } from './aggregate.js';
 import { type Format, type Gates, type Member, notFound, type ProbeResponse, render, type View } from './aggregate.js';
-import type { Reporter, ReportQuery } from './registry.js';
 import type { Probe } from './types.js';
 import { PROBES } from './types.js';
 

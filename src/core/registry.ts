@@ -7,6 +7,8 @@ import {
   type Member,
   notFound,
   type ProbeResponse,
+  type Reporter,
+  type ReportQuery,
   render,
   startupComplete,
   type View,
@@ -30,23 +32,6 @@ import { checkSnapshot, type HealthSnapshot } from './snapshot.js';
 import { applyResult, type CheckState, INITIAL_STATE, type Outcome } from './state.js';
 import type { Check, CheckOptions, Probe, RunEvent, RunResult, Timers, TransitionEvent } from './types.js';
 import { PROBES } from './types.js';
-
-/** What {@link Registry.report} is asked for. */
-export interface ReportQuery {
-  /** One check alone (the `/ready/<name>` path). */
-  check?: string;
-  /** Checks to ignore for this answer. */
-  exclude?: readonly string[];
-  /** Body format. Default `json`. */
-  format?: Format;
-  /** Show error text of failing checks. Default `false` (`reason withheld`). */
-  details?: boolean;
-}
-
-/** What answers probes: the registry, as the HTTP layer sees it. */
-export interface Reporter {
-  report(probe: Probe, query?: ReportQuery): ProbeResponse;
-}
 
 /** How the registry tells the outside about changes (the Health object turns these into events). */
 export interface RegistryEvents {

@@ -1,6 +1,6 @@
+import type { Reporter, ReportQuery } from '../core/aggregate.js';
 import { type Format, JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
 import { InvalidOptionError, showValue } from '../core/errors.js';
-import type { Reporter, ReportQuery } from '../core/registry.js';
 import type { Probe } from '../core/types.js';
 import { PROBES } from '../core/types.js';
 import { negotiate } from './negotiate.js';
