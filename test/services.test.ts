@@ -1,12 +1,16 @@
 // Smoke test of the integration servers (test/services): each one answers
 // the real client library the health checks use.
 
+import { exclusive } from 'helpers/exclusive.js';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import t from 'tap';
 import { ALL_SERVERS, SERVICES, skipReason } from './services/services.js';
+
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('mariadb', 'redis', 'postgres', 'kafka');
 
 // A first run on a fresh machine installs packages and downloads Kafka.
 t.setTimeout(20 * 60_000);

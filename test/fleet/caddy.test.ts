@@ -10,8 +10,8 @@ import { startCaddy } from './balancers.js';
 import { commonPort, get, HOSTS, load, type Proc, readiness, relay, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
 
-// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
-await exclusive('load');
+// The shared servers it uses (and real load, if named) are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('mariadb', 'load');
 
 const INTERVAL = 1000;
 const [dnsmasq, caddy] = await Promise.all([tool('dnsmasq'), tool('caddy')]);

@@ -1,7 +1,7 @@
 // Test files run several at a time (.taprc `jobs`). A file that needs something no other file may use at the same
 // time takes a lock for its whole run, at its top level:
-//   - 'services': it stops, pauses or loads the shared servers (MariaDB, Redis, PostgreSQL, Kafka) that other files
-//     connect to;
+//   - 'mariadb', 'redis', 'postgres', 'kafka': it uses that shared server (test/services), which some files stop, pause
+//     or count the queries of;
 //   - 'load': it drives real load through the machine (rolling restarts at hundreds of requests a second, a saturated
 //     event loop), whose timing two such files at once would both disturb.
 // A lock is a directory made with mkdir (atomic) under the checkout's .tap/locks, holding its owner's pid; it goes
@@ -12,13 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 /** What a lock guards (see the file's head). */
-export type LockName = 'services' | 'load';
+export type LockName = 'mariadb' | 'redis' | 'postgres' | 'kafka' | 'load';
 
 const root = fileURLToPath(new URL('../../.tap/locks/', import.meta.url));
 const held = new Set<string>();
 
 /** The order locks are taken in, whatever the order asked: two files that each want both never wait on each other. */
-const ORDER: readonly LockName[] = ['services', 'load'];
+const ORDER: readonly LockName[] = ['mariadb', 'redis', 'postgres', 'kafka', 'load'];
 
 /** Waits until this process holds every lock named, then keeps them until the process exits. */
 export async function exclusive(...names: LockName[]): Promise<void> {

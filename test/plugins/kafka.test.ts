@@ -6,9 +6,13 @@ import t from 'tap';
 import { kafkaCheck, kafkaConsumerCheck } from '../../plugins/kafka.js';
 import { CheckFailedError, CheckTimeoutError, InvalidOptionError } from '../../src/core/errors.js';
 import type { TransitionEvent } from '../../src/core/types.js';
+import { exclusive } from '../helpers/exclusive.js';
 import { get, probeLoad, ready, rejectionSpy, startApp, waitFor, waitForReady, watchRuns } from '../helpers/integration.js';
 import { SERVICES, skipReason, startService, stopService } from '../services/services.js';
 import { type Proxy as CountingProxy, startProxy } from './silent-server.js';
+
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('kafka');
 
 const { Kafka, logLevel } = kafkajs;
 const BROKERS = [...SERVICES.kafka.brokers];

@@ -4,8 +4,12 @@ import mysql from 'mysql2/promise';
 import t from 'tap';
 import { mysqlCheck, mysqlPoolCheck } from '../../plugins/mysql.js';
 import { InvalidOptionError } from '../../src/core/errors.js';
+import { exclusive } from '../helpers/exclusive.js';
 import { SERVICES, skipReason } from '../services/services.js';
 import { poolCheckSuite } from './pool-check-suite.js';
+
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('mariadb');
 
 const DB = SERVICES.mariadb;
 

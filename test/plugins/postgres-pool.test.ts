@@ -3,8 +3,12 @@ import pg from 'pg';
 import t from 'tap';
 import { postgresCheck, postgresPoolCheck } from '../../plugins/postgres.js';
 import { InvalidOptionError } from '../../src/core/errors.js';
+import { exclusive } from '../helpers/exclusive.js';
 import { SERVICES, skipReason } from '../services/services.js';
 import { poolCheckSuite } from './pool-check-suite.js';
+
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('postgres');
 
 const DB = SERVICES.postgres;
 

@@ -4,6 +4,7 @@ import t from 'tap';
 import { postgresCheck } from '../../plugins/postgres.js';
 import { CheckTimeoutError, InvalidOptionError } from '../../src/core/errors.js';
 import type { TransitionEvent } from '../../src/core/types.js';
+import { exclusive } from '../helpers/exclusive.js';
 import {
   assertHungQuerySentOnce,
   get,
@@ -17,6 +18,9 @@ import {
 } from '../helpers/integration.js';
 import { SERVICES, skipReason, startService, stopService } from '../services/services.js';
 import { silentServer, startProxy } from './silent-server.js';
+
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('postgres');
 
 const DB = SERVICES.postgres;
 const CFG = { interval: 500, timeout: 300, failureThreshold: 2 } as const;

@@ -10,10 +10,14 @@ import type { CheckSnapshot } from '../../src/core/snapshot.js';
 import type { Check, TransitionEvent } from '../../src/core/types.js';
 import probekit from '../../src/fastify/index.js';
 import { createHealth } from '../../src/health.js';
+import { exclusive } from '../helpers/exclusive.js';
 import { get, probeLoad, ready, rejectionSpy, startApp, waitFor, waitForReady, watchRuns } from '../helpers/integration.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { SERVICES, skipReason, startService, stopService } from '../services/services.js';
 import { startProxy } from './silent-server.js';
+
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('redis');
 
 const SERVER = SERVICES.redis;
 const CFG = { interval: 500, timeout: 300, failureThreshold: 2 } as const;

@@ -20,7 +20,7 @@ t.test('overload fails readiness under load and restores it after, liveness unto
   const ready = startProber(app.probePort, '/ready', 500);
   const load = startLoad(app.appPort, '/work', 200);
   t.teardown(load.stop);
-  await during(8000);
+  await during(5000);
   // The app server answers too, only late: read it with a generous timeout.
   const mainReady = await request(base, '/ready', { timeout: 20_000 });
   load.stop();
