@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbeResponse } from '../core/aggregate.js';
 import type { HealthCore } from '../core/health.js';
 import type { Probe } from '../core/types.js';
+import { PageFeed } from '../status-page/feed.js';
+import { STATUS_CSS, STATUS_CSS_HEADERS, STATUS_HTML_HEADERS, STATUS_JS, STATUS_JS_HEADERS } from '../status-page/page.js';
 import { detailsFor, type NormalizedHttp, type ProbeQuery, respond } from './contract.js';
 import { type PagePart, statusPagePart } from './paths.js';
-import { STATUS_CSS, STATUS_CSS_HEADERS, STATUS_HTML_HEADERS, STATUS_JS, STATUS_JS_HEADERS } from './status-page.js';
-import { PageFeed } from './status-page-feed.js';
 import { HEARTBEAT_MS, WatchHub } from './watch.js';
 
 function asset(headers: Readonly<Record<string, string>>, body: string): ProbeResponse {

@@ -2,7 +2,7 @@
 // script builds can be compared with the markup the server renders (both must be the same), and its reconnect and
 // ticking behaviour driven by hand. The real browser test (chromium.test.ts) covers the rest.
 import vm from 'node:vm';
-import { ago, escapeHtml } from '../../src/http/status-page-html.js';
+import { ago, escapeHtml } from '../../src/status-page/html.js';
 
 export class FakeText {
   constructor(public text: string) {}

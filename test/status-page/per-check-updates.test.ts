@@ -5,6 +5,8 @@
 import t from 'tap';
 import type { HealthSnapshot } from '../../src/core/snapshot.js';
 import { createHealth } from '../../src/health.js';
+import { PageFeed } from '../../src/status-page/feed.js';
+import { rowsHtml } from '../../src/status-page/html.js';
 import {
   type PageMessage,
   type PageModel,
@@ -13,9 +15,7 @@ import {
   pageModel,
   renderStatusPage,
   STATUS_JS,
-} from '../../src/http/status-page.js';
-import { PageFeed } from '../../src/http/status-page-feed.js';
-import { rowsHtml } from '../../src/http/status-page-html.js';
+} from '../../src/status-page/page.js';
 import { ADAPTERS } from '../helpers/adapters.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';

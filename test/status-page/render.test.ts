@@ -6,16 +6,6 @@ import { InvalidOptionError } from '../../src/core/errors.js';
 import type { CheckSnapshot, HealthSnapshot } from '../../src/core/snapshot.js';
 import type { RunResult } from '../../src/core/types.js';
 import {
-  HISTORY_SLOTS,
-  type PageModel,
-  type PageModelMessage,
-  pageModel,
-  renderStatusPage,
-  STATUS_CSS,
-  STATUS_HTML_HEADERS,
-  STATUS_JS,
-} from '../../src/http/status-page.js';
-import {
   ago,
   duration,
   escapeHtml,
@@ -24,7 +14,17 @@ import {
   resultCodes,
   rowsHtml,
   summaryText,
-} from '../../src/http/status-page-html.js';
+} from '../../src/status-page/html.js';
+import {
+  HISTORY_SLOTS,
+  type PageModel,
+  type PageModelMessage,
+  pageModel,
+  renderStatusPage,
+  STATUS_CSS,
+  STATUS_HTML_HEADERS,
+  STATUS_JS,
+} from '../../src/status-page/page.js';
 import { liveRows, runScript } from './fake-dom.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -210,7 +210,7 @@ t.test('the strip: 60 slots, oldest left, newest right, one element per stretch,
   t.same(slots(queue![2]!), [['empty', 60]]);
   t.same(slots(db![2]!), [['success', 60]], 'the newest 60 of 75 runs');
   t.notMatch(html, /<i [^>]*title=/, 'no title per slot');
-  const sizes = [...STATUS_CSS.matchAll(/\.n(\d+) \{ --n: (\d+); \}/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  const sizes = [...STATUS_CSS.matchAll(/\.n(\d+) \{\s*--n: (\d+);\s*\}/g)].map((m) => [Number(m[1]), Number(m[2])]);
   t.same(
     sizes,
     Array.from({ length: HISTORY_SLOTS }, (_, i) => [i + 1, i + 1]),
@@ -248,7 +248,7 @@ t.test('nothing a strict CSP blocks, nothing from elsewhere', async (t) => {
     /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\b|new Function|import\(/,
     'no HTML or code from strings',
   );
-  t.match(STATUS_JS, "new EventSource(location.pathname + '?watch')", 'the stream is the page’s own path');
+  t.match(STATUS_JS, /new EventSource\(`\$\{location\.pathname\}\?watch`\)/, 'the stream is the page’s own path');
   t.doesNotThrow(() => new Function(STATUS_JS), 'the script parses');
   t.match(STATUS_HTML_HEADERS['content-security-policy'], /^default-src 'self'(;|$)/);
 });

@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Health } from '../../src/health.js';
-import { pageModel, renderStatusPage, STATUS_CSS, STATUS_JS } from '../../src/http/status-page.js';
-import { PageFeed } from '../../src/http/status-page-feed.js';
+import { PageFeed } from '../../src/status-page/feed.js';
+import { pageModel, renderStatusPage, STATUS_CSS, STATUS_JS } from '../../src/status-page/page.js';
 
 export const PAGE_PATH = '/health';
 export const CSP_REPORT_PATH = '/csp-report';

@@ -3,19 +3,10 @@ import type { CheckView } from '../core/registry.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { checkSnapshot } from '../core/snapshot.js';
 import { PROBES } from '../core/types.js';
-import { type PageHead, pageDocument } from './status-page.js';
-import {
-  NO_ROWS_HTML,
-  RESULT_CODE,
-  ROW_END,
-  rowOutputHtml,
-  rowRunHtml,
-  rowStartHtml,
-  stripHtml,
-  summaryText,
-} from './status-page-html.js';
-import { HISTORY_SLOTS, type PageCheck, pageCheck, pageRank } from './status-page-model.js';
-import type { StreamFeed } from './watch.js';
+import type { StreamFeed } from '../http/watch.js';
+import { NO_ROWS_HTML, RESULT_CODE, ROW_END, rowOutputHtml, rowRunHtml, rowStartHtml, stripHtml, summaryText } from './html.js';
+import { HISTORY_SLOTS, type PageCheck, pageCheck, pageRank } from './model.js';
+import { type PageHead, pageDocument } from './page.js';
 
 type PerDetails<T> = [T | undefined, T | undefined];
 

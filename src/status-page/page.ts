@@ -1,15 +1,14 @@
-// The status page of issue 10: one server-rendered HTML document, a stylesheet and a script served from the page's
+// The status page: one server-rendered HTML document, a stylesheet and a script served from the page's
 // own path, nothing from anywhere else. It works under `Content-Security-Policy: default-src 'self'`: no inline
 // script, no inline style, no `style` attribute, no event handler attribute; without JavaScript it refreshes itself.
 import { InvalidOptionError } from '../core/errors.js';
-import { absoluteTime, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
-import { HISTORY_SLOTS, type PageModel } from './status-page-model.js';
+import { absoluteTime, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './html.js';
+import { HISTORY_SLOTS, type PageModel } from './model.js';
 
 /** The page without its rows: what the document around the table shows. */
 export type PageHead = Omit<PageModel, 'checks'>;
 
-export { STATUS_CSS } from './status-page-css.js';
-export { STATUS_JS } from './status-page-js.js';
+export { STATUS_CSS, STATUS_CSS_HEADERS, STATUS_JS, STATUS_JS_HEADERS } from './assets.js';
 export type {
   PageCheck,
   PageMessage,
@@ -19,8 +18,8 @@ export type {
   PageRunTuple,
   PageStreamCheck,
   PageUpdateMessage,
-} from './status-page-model.js';
-export { HISTORY_SLOTS, pageModel } from './status-page-model.js';
+} from './model.js';
+export { HISTORY_SLOTS, pageModel } from './model.js';
 
 /** Options of {@link renderStatusPage}. */
 export interface StatusPageOptions {
@@ -36,20 +35,6 @@ export const STATUS_HTML_HEADERS: Readonly<Record<string, string>> = Object.free
   'cache-control': 'no-store',
   // Its own origin only, and no framing (clickjacking), no <base> and no forms: the page needs none of them.
   'content-security-policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  'x-content-type-options': 'nosniff',
-});
-
-/** The headers of `<path>/status.css`. Shared and frozen. */
-export const STATUS_CSS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/css; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-content-type-options': 'nosniff',
-});
-
-/** The headers of `<path>/status.js`. Shared and frozen. */
-export const STATUS_JS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/javascript; charset=utf-8',
-  'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
 });
 

@@ -1,7 +1,7 @@
-// The status page's markup, as strings. STATUS_JS (status-page-js.ts) builds the very same markup with the DOM when
+// The status page's markup, as strings. STATUS_JS (browser/page.js) builds the very same markup with the DOM when
 // the watch stream sends a new model; test/status-page/render.test.ts runs it against a small DOM and compares.
 import type { RunResult } from '../core/types.js';
-import { HISTORY_SLOTS, type PageCheck, type PageModel, type PageRun } from './status-page-model.js';
+import { HISTORY_SLOTS, type PageCheck, type PageModel, type PageRun } from './model.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
