@@ -8,7 +8,7 @@ import { HISTORY_SLOTS, type PageModel } from './model.js';
 /** The page without its rows: what the document around the table shows. */
 export type PageHead = Omit<PageModel, 'checks'>;
 
-export { STATUS_CSS, STATUS_CSS_HEADERS, STATUS_JS, STATUS_JS_HEADERS } from './assets.js';
+export { readStatusAssets, STATUS_CSS_HEADERS, STATUS_JS_HEADERS, type StatusAssets } from './assets.js';
 export type {
   PageCheck,
   PageMessage,
@@ -68,7 +68,7 @@ function legendHtml(): string {
 
 /**
  * The whole status page for a model: a complete HTML document. Pure. Every text from the model is escaped; the
- * page loads `<path>/status.css` and `<path>/status.js` (serve {@link STATUS_CSS} and {@link STATUS_JS} there), and
+ * page loads `<path>/status.css` and `<path>/status.js` (serve {@link readStatusAssets}'s files there), and
  * the script follows `<path>?watch`, a `text/event-stream` of {@link PageMessage}s as JSON: the whole model first,
  * then the checks that changed, and compactly the ones that only ran.
  * @throws InvalidOptionError when `path` is not a path like `/health`, or `refreshSeconds` is not an integer from 1 to 3600.
@@ -83,12 +83,22 @@ export function renderStatusPage(model: PageModel, options: StatusPageOptions): 
  * @throws InvalidOptionError as {@link renderStatusPage} does.
  */
 export function pageDocument(model: PageHead, summary: string, rows: string, options: StatusPageOptions): string {
+  const [before, after] = pageAround(model, summary, options);
+  return before + rows + after;
+}
+
+/**
+ * The document before the rows and after them: {@link pageDocument} is `before + rows + after`. The status page's
+ * cache joins the two with the rows' pieces in one go, so that a GET after a run copies the page once.
+ * @throws InvalidOptionError as {@link renderStatusPage} does.
+ */
+export function pageAround(model: PageHead, summary: string, options: StatusPageOptions): [before: string, after: string] {
   const path = base(options.path);
   const seconds = refresh(options.refreshSeconds);
   const p = escapeHtml(path);
   const g = escapeHtml(model.generatedAt);
   const withheld = model.details ? '' : ' Error text is withheld on this page.';
-  return `<!doctype html>
+  const before = `<!doctype html>
 <html lang="en" data-now="${g}" data-refresh="${seconds}">
 <head>
 <meta charset="utf-8">
@@ -109,7 +119,8 @@ export function pageDocument(model: PageHead, summary: string, rows: string, opt
 <div class="table-wrap">
 <table class="checks">
 <thead><tr><th>Check</th><th>Status</th><th>Since</th><th>Last run</th><th>Duration</th><th title="consecutive successes and failures">Streak</th><th>Output</th><th>Last ${HISTORY_SLOTS} runs</th></tr></thead>
-<tbody id="checks">${rows}</tbody>
+<tbody id="checks">`;
+  const after = `</tbody>
 </table>
 </div>
 ${legendHtml()}
@@ -118,4 +129,5 @@ ${legendHtml()}
 </body>
 </html>
 `;
+  return [before, after];
 }

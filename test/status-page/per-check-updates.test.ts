@@ -13,8 +13,8 @@ import {
   type PageRunTuple,
   type PageUpdateMessage,
   pageModel,
+  readStatusAssets,
   renderStatusPage,
-  STATUS_JS,
 } from '../../src/status-page/page.js';
 import { ADAPTERS } from '../helpers/adapters.js';
 import { recordingLogger } from '../helpers/logger.js';
@@ -110,7 +110,7 @@ t.test('the script applies the updates: the rows the server would render', async
   await waitFor(() => allPass(health.snapshot()), 'every check to pass');
   const stream = new PageFeed(health).stream(true);
   const first = stream.render(false) as string;
-  const page = runScript(STATUS_JS, (JSON.parse(first) as PageModel).generatedAt, Date.now());
+  const page = runScript(readStatusAssets().js, (JSON.parse(first) as PageModel).generatedAt, Date.now());
   const source = page.sources[0];
   if (source === undefined) throw new Error('no EventSource');
   source.emit('message', { data: first });
