@@ -1,51 +1,22 @@
 import type { HealthCore } from '../core/health.js';
 import type { CheckView } from '../core/registry.js';
 import { sanitizeText } from '../core/sanitize.js';
-import { checkSnapshot } from '../core/snapshot.js';
 import { PROBES } from '../core/types.js';
 import type { StreamFeed } from '../http/watch.js';
-import { NO_ROWS_HTML, RESULT_CODE, ROW_END, rowOutputHtml, rowRunHtml, rowStartHtml, stripHtml, summaryText } from './html.js';
-import { HISTORY_SLOTS, type PageCheck, pageCheck, pageRank } from './model.js';
-import { type PageHead, pageDocument } from './page.js';
-
-type PerDetails<T> = [T | undefined, T | undefined];
-
-/** One check as the page shows it, updated when the check ran or changed, never rebuilt otherwise. */
-interface Row {
-  readonly view: CheckView;
-  /** Registration index. */
-  readonly index: number;
-  /** `view.runs` and `view.substance` when last read. */
-  runs: number;
-  substance: number;
-  /** The feed's `seq` of its last run or change. */
-  seq: number;
-  /** Its last runs as result codes, oldest first, at most {@link HISTORY_SLOTS}; the `seq` that saw each. */
-  codes: string;
-  readonly codeSeqs: number[];
-  /** Cached pieces, dropped when what they show changed: the strip (per run), the rest per status or output. */
-  strip: string | undefined;
-  start: string | undefined;
-  readonly check: PerDetails<PageCheck>;
-  readonly output: PerDetails<string>;
-  /** The check's JSON without its run-by-run fields, open at the end. */
-  readonly json: PerDetails<string>;
-  /** The whole row's markup and the `seq` it was made at. */
-  readonly html: PerDetails<{ seq: number; html: string }>;
-}
-
-/** How many distinct strips the feed keeps. */
-const STRIP_CACHE = 512;
+import { NO_ROWS_HTML, summaryText } from './html.js';
+import { pageRank } from './model.js';
+import { type PageHead, pageAround } from './page.js';
+import { checkOf, type MarkupCounts, newRow, type PerDetails, type Row, RowMarkup, readRow, recentCodes } from './row.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 /**
- * The status page's model, cached and updated per changed check. A GET renders from it: each row's markup is kept
- * until its check ran or changed (the page shows absolute times, which the script turns into "12 s ago", so a row
- * does not go stale with the clock) and the joined rows until any row changed. Each page stream gets the checks
- * changed since its last message, whole, and those that only ran as compact tuples with their new runs. Nothing is
- * read from the registry unless a check ran or something changed; nothing listens per run.
+ * The status page's model, cached and updated per changed check. A GET renders from it: each piece of a row's
+ * markup is kept until what it shows changed (the page shows absolute times, which the script turns into "12 s ago",
+ * so a row does not go stale with the clock; a run makes only its run cells again, see row.ts) and the joined rows
+ * until any row changed. Each page stream gets the checks changed since its last message, whole, and those that only
+ * ran as compact tuples with their new runs. Nothing is read from the registry unless a check ran or something
+ * changed; nothing listens per run.
  */
 export class PageFeed {
   private readonly rows: Row[] = [];
@@ -56,10 +27,9 @@ export class PageFeed {
   private seenRuns = -1;
   private seenSubstance = -1;
   private order: { substance: number; count: number; rows: readonly Row[]; summary: string } | undefined;
-  /** The joined rows per details flag, and the `seq` and order they were joined at. */
-  private readonly joined: PerDetails<{ seq: number; order: readonly Row[]; rows: string }> = [undefined, undefined];
-  /** Strips by their codes (see {@link PageFeed.strip}). */
-  private readonly strips = new Map<string, string>();
+  /** The rows per details flag (their pieces, then joined), and the `seq` and order they were made at. */
+  private readonly joined: PerDetails<{ seq: number; order: readonly Row[]; rows: string | string[] }> = [undefined, undefined];
+  private readonly markup = new RowMarkup();
 
   constructor(private readonly health: HealthCore) {}
 
@@ -72,64 +42,41 @@ export class PageFeed {
     this.seenSubstance = h.substanceOf();
     const seq = ++this.seq;
     for (let i = this.rows.length; i < views.length; i++) {
-      this.rows.push({
-        view: views[i] as CheckView,
-        index: i,
-        runs: 0,
-        substance: -1,
-        seq,
-        codes: '',
-        codeSeqs: [],
-        strip: undefined,
-        start: undefined,
-        check: [undefined, undefined],
-        output: [undefined, undefined],
-        json: [undefined, undefined],
-        html: [undefined, undefined],
-      });
+      this.rows.push(newRow(views[i] as CheckView, i, seq));
       this.structure++;
     }
-    for (const row of this.rows) {
-      const v = row.view;
-      if (v.runs === row.runs && v.substance === row.substance) continue;
-      const fresh = Math.min(v.runs - row.runs, HISTORY_SLOTS);
-      if (fresh > 0) {
-        let codes = row.codes;
-        for (const e of v.history.latest(fresh)) {
-          codes += RESULT_CODE[e.result];
-          row.codeSeqs.push(seq);
-        }
-        if (codes.length > HISTORY_SLOTS) {
-          codes = codes.slice(-HISTORY_SLOTS);
-          row.codeSeqs.splice(0, row.codeSeqs.length - HISTORY_SLOTS);
-        }
-        row.codes = codes;
-        row.strip = undefined;
-      }
-      if (v.substance !== row.substance) {
-        row.start = undefined;
-        row.check[0] = row.check[1] = undefined;
-        row.output[0] = row.output[1] = undefined;
-        row.json[0] = row.json[1] = undefined;
-      }
-      row.runs = v.runs;
-      row.substance = v.substance;
-      row.seq = seq;
-    }
+    const rows = this.rows;
+    for (let i = 0; i < rows.length; i++) readRow(rows[i] as Row, seq);
   }
 
-  /** The page as HTML, from the cache: only the rows that ran or changed since the last GET are made again. */
+  /** How often the pieces of the rows' markup were made so far (see {@link MarkupCounts}). */
+  get markupCounts(): MarkupCounts {
+    return this.markup.counts;
+  }
+
+  /**
+   * The page as HTML, from the cache: only the pieces of the rows that ran or changed since the last GET are made
+   * again. After a run the page is one join of all pieces (copied once); the rows alone are joined only when a second
+   * GET finds nothing new, and kept for the next ones.
+   */
   html(details: boolean, path: string, now = Date.now()): string {
     this.refresh();
     const d = details ? 1 : 0;
     const order = this.ordered();
-    let joined = this.joined[d];
-    if (joined === undefined || joined.seq !== this.seq || joined.order !== order.rows) {
-      const parts = order.rows.map((r) => this.rowHtml(r, d));
-      joined = { seq: this.seq, order: order.rows, rows: parts.length === 0 ? NO_ROWS_HTML : parts.join('') };
-      this.joined[d] = joined;
+    const [before, after] = pageAround(this.head(details, now), order.summary, { path });
+    const joined = this.joined[d];
+    if (joined !== undefined && joined.seq === this.seq && joined.order === order.rows) {
+      if (typeof joined.rows !== 'string') joined.rows = joined.rows.join('');
+      return before + joined.rows + after;
     }
-    return pageDocument(this.head(details, now), order.summary, joined.rows, { path });
+    const rows = order.rows;
+    if (rows.length === 0) return before + NO_ROWS_HTML + after;
+    const parts = [before];
+    for (let i = 0; i < rows.length; i++) this.markup.push(parts, rows[i] as Row, d);
+    parts.push(after);
+    // The pieces of the rows, without the document around them: joined by the next GET if nothing moved meanwhile.
+    this.joined[d] = { seq: this.seq, order: rows, rows: parts.slice(1, -1) };
+    return parts.join('');
   }
 
   /**
@@ -210,24 +157,6 @@ export class PageFeed {
     return this.order;
   }
 
-  /** The check's page fields as of its last change in substance (its run-by-run fields are read apart). */
-  private checkOf(row: Row, d: 0 | 1): PageCheck {
-    let c = row.check[d];
-    if (c === undefined) {
-      const v = row.view;
-      c = pageCheck(v.check.name, checkSnapshot(v.check, v.state), d === 1);
-      row.check[d] = c;
-    }
-    return c;
-  }
-
-  /** The runs this row had after `since` (a feed seq), as codes. */
-  private recent(row: Row, since: number): string {
-    let k = row.codeSeqs.length;
-    while (k > 0 && (row.codeSeqs[k - 1] as number) > since) k--;
-    return row.codes.slice(k);
-  }
-
   /** The check as JSON (a {@link PageStreamCheck}), with the runs after `since` as `recent`. */
   private checkJson(row: Row, d: 0 | 1, since: number): string {
     let json = row.json[d];
@@ -239,55 +168,19 @@ export class PageFeed {
         consecutiveFailures: _f,
         consecutiveSuccesses: _s,
         ...rest
-      } = this.checkOf(row, d);
+      } = checkOf(row, d);
       json = JSON.stringify(rest).slice(0, -1);
       row.json[d] = json;
     }
     const s = row.view.state;
     const last = s.lastRun === null ? 'null' : `"${iso(s.lastRun)}"`;
-    return `${json},"lastRun":${last},"durationMs":${s.durationMs},"consecutiveFailures":${s.consecutiveFailures},"consecutiveSuccesses":${s.consecutiveSuccesses},"recent":"${this.recent(row, since)}"}`;
+    return `${json},"lastRun":${last},"durationMs":${s.durationMs},"consecutiveFailures":${s.consecutiveFailures},"consecutiveSuccesses":${s.consecutiveSuccesses},"recent":"${recentCodes(row, since)}"}`;
   }
 
   /** A check that only ran, as a {@link PageRunTuple}. */
   private runJson(row: Row, since: number): string {
     const s = row.view.state;
     const last = s.lastRun === null ? 'null' : `"${iso(s.lastRun)}"`;
-    return `[${row.index},${last},${s.durationMs},${s.consecutiveSuccesses},${s.consecutiveFailures},"${this.recent(row, since)}"]`;
-  }
-
-  /** The strip of `codes`, shared by the rows with the same last runs (most rows, most of the time). */
-  private strip(codes: string): string {
-    let html = this.strips.get(codes);
-    if (html === undefined) {
-      // Bounded: a registry of flapping checks makes new strings all the time; the common ones come back at once.
-      if (this.strips.size >= STRIP_CACHE) this.strips.clear();
-      html = stripHtml(codes);
-      this.strips.set(codes, html);
-    }
-    return html;
-  }
-
-  private rowHtml(row: Row, d: 0 | 1): string {
-    const cached = row.html[d];
-    if (cached !== undefined && cached.seq === row.seq) return cached.html;
-    const v = row.view;
-    const s = v.state;
-    row.start ??= rowStartHtml({
-      name: v.check.name,
-      status: s.status,
-      critical: v.check.critical,
-      probes: v.check.probes as PageCheck['probes'],
-      since: isoOrNull(s.since),
-    });
-    let output = row.output[d];
-    if (output === undefined) {
-      output = rowOutputHtml(this.checkOf(row, d));
-      row.output[d] = output;
-    }
-    row.strip ??= this.strip(row.codes);
-    const run = rowRunHtml(isoOrNull(s.lastRun), s.durationMs, s.consecutiveSuccesses, s.consecutiveFailures);
-    const html = `${row.start}${run}${output}${row.strip}${ROW_END}`;
-    row.html[d] = { seq: row.seq, html };
-    return html;
+    return `[${row.index},${last},${s.durationMs},${s.consecutiveSuccesses},${s.consecutiveFailures},"${recentCodes(row, since)}"]`;
   }
 }
