@@ -1,12 +1,12 @@
 // Smoke test of the integration servers (test/services): each one answers
 // the real client library the health checks use.
 
-import { exclusive } from 'helpers/exclusive.js';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import t from 'tap';
+import { exclusive } from './helpers/exclusive.js';
 import { ALL_SERVERS, SERVICES, skipReason } from './services/services.js';
 
 // The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.

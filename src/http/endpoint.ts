@@ -2,18 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbeResponse } from '../core/aggregate.js';
 import type { HealthCore } from '../core/health.js';
 import type { Probe } from '../core/types.js';
+import { PageFeed } from '../status-page/feed.js';
+import { readStatusAssets, STATUS_CSS_HEADERS, STATUS_HTML_HEADERS, STATUS_JS_HEADERS } from '../status-page/page.js';
 import { detailsFor, type NormalizedHttp, type ProbeQuery, respond } from './contract.js';
 import { type PagePart, statusPagePart } from './paths.js';
-import { STATUS_CSS, STATUS_CSS_HEADERS, STATUS_HTML_HEADERS, STATUS_JS, STATUS_JS_HEADERS } from './status-page.js';
-import { PageFeed } from './status-page-feed.js';
 import { HEARTBEAT_MS, WatchHub } from './watch.js';
 
 function asset(headers: Readonly<Record<string, string>>, body: string): ProbeResponse {
   return Object.freeze({ statusCode: 200, status: 'pass', headers, body });
 }
-
-const CSS = asset(STATUS_CSS_HEADERS, STATUS_CSS);
-const JS = asset(STATUS_JS_HEADERS, STATUS_JS);
 
 export type { PagePart } from './paths.js';
 
@@ -26,6 +23,8 @@ export class Endpoint<Req> {
   private readonly hub: WatchHub | undefined;
   private readonly removeTarget: () => void;
   private feed: PageFeed | undefined;
+  /** The page's stylesheet and script, read on the first request for either. */
+  private assets: { css: ProbeResponse; js: ProbeResponse } | undefined;
 
   constructor(
     readonly health: HealthCore,
@@ -78,8 +77,13 @@ export class Endpoint<Req> {
     request: Req,
     raw: { req: IncomingMessage; res: ServerResponse } | undefined,
   ): ProbeResponse | undefined {
-    if (part === 'css') return CSS;
-    if (part === 'js') return JS;
+    if (part === 'css' || part === 'js') {
+      if (this.assets === undefined) {
+        const { css, js } = readStatusAssets();
+        this.assets = { css: asset(STATUS_CSS_HEADERS, css), js: asset(STATUS_JS_HEADERS, js) };
+      }
+      return this.assets[part];
+    }
     const details = detailsFor(this.http.details, request);
     this.feed ??= new PageFeed(this.health);
     if (watch && raw !== undefined && this.hub !== undefined && raw.req.method === 'GET') {

@@ -1,8 +1,8 @@
-// Just enough of a DOM, an EventSource and a clock to run STATUS_JS in a `vm` context, so that the markup the
+// Just enough of a DOM, an EventSource and a clock to run the page's script in a `vm` context, so that the markup the
 // script builds can be compared with the markup the server renders (both must be the same), and its reconnect and
 // ticking behaviour driven by hand. The real browser test (chromium.test.ts) covers the rest.
 import vm from 'node:vm';
-import { ago, escapeHtml } from '../../src/http/status-page-html.js';
+import { ago, escapeHtml } from '../../src/status-page/html.js';
 
 export class FakeText {
   constructor(public text: string) {}

@@ -5,17 +5,17 @@
 import t from 'tap';
 import type { HealthSnapshot } from '../../src/core/snapshot.js';
 import { createHealth } from '../../src/health.js';
+import { PageFeed } from '../../src/status-page/feed.js';
+import { rowsHtml } from '../../src/status-page/html.js';
 import {
   type PageMessage,
   type PageModel,
   type PageRunTuple,
   type PageUpdateMessage,
   pageModel,
+  readStatusAssets,
   renderStatusPage,
-  STATUS_JS,
-} from '../../src/http/status-page.js';
-import { PageFeed } from '../../src/http/status-page-feed.js';
-import { rowsHtml } from '../../src/http/status-page-html.js';
+} from '../../src/status-page/page.js';
 import { ADAPTERS } from '../helpers/adapters.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
@@ -110,7 +110,7 @@ t.test('the script applies the updates: the rows the server would render', async
   await waitFor(() => allPass(health.snapshot()), 'every check to pass');
   const stream = new PageFeed(health).stream(true);
   const first = stream.render(false) as string;
-  const page = runScript(STATUS_JS, (JSON.parse(first) as PageModel).generatedAt, Date.now());
+  const page = runScript(readStatusAssets().js, (JSON.parse(first) as PageModel).generatedAt, Date.now());
   const source = page.sources[0];
   if (source === undefined) throw new Error('no EventSource');
   source.emit('message', { data: first });

@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Health } from '../../src/health.js';
-import { pageModel, renderStatusPage, STATUS_CSS, STATUS_JS } from '../../src/http/status-page.js';
-import { PageFeed } from '../../src/http/status-page-feed.js';
+import { PageFeed } from '../../src/status-page/feed.js';
+import { pageModel, readStatusAssets, renderStatusPage } from '../../src/status-page/page.js';
 
 export const PAGE_PATH = '/health';
 export const CSP_REPORT_PATH = '/csp-report';
@@ -83,6 +83,7 @@ export async function serveStatusPage(health: Health, options: ServeOptions): Pr
     push();
   };
 
+  const { css, js } = readStatusAssets();
   const server = createServer((req, res) => {
     const url = req.url ?? '';
     requests.push(`${req.method} ${url}`);
@@ -105,8 +106,8 @@ export async function serveStatusPage(health: Health, options: ServeOptions): Pr
       return send(res, 200, 'text/html; charset=utf-8', html);
     }
     if (url === `${PAGE_PATH}?watch`) return watch(req, res);
-    if (url === `${PAGE_PATH}/status.css`) return send(res, 200, 'text/css; charset=utf-8', STATUS_CSS);
-    if (url === `${PAGE_PATH}/status.js`) return send(res, 200, 'text/javascript; charset=utf-8', STATUS_JS);
+    if (url === `${PAGE_PATH}/status.css`) return send(res, 200, 'text/css; charset=utf-8', css);
+    if (url === `${PAGE_PATH}/status.js`) return send(res, 200, 'text/javascript; charset=utf-8', js);
     if (url === '/favicon.ico') return send(res, 204, undefined, '');
     send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   });

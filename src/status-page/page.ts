@@ -1,15 +1,14 @@
-// The status page of issue 10: one server-rendered HTML document, a stylesheet and a script served from the page's
+// The status page: one server-rendered HTML document, a stylesheet and a script served from the page's
 // own path, nothing from anywhere else. It works under `Content-Security-Policy: default-src 'self'`: no inline
 // script, no inline style, no `style` attribute, no event handler attribute; without JavaScript it refreshes itself.
 import { InvalidOptionError } from '../core/errors.js';
-import { absoluteTime, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './status-page-html.js';
-import { HISTORY_SLOTS, type PageModel } from './status-page-model.js';
+import { absoluteTime, escapeHtml, notesHtml, probesHtml, rowsHtml, summaryText, titleText } from './html.js';
+import { HISTORY_SLOTS, type PageModel } from './model.js';
 
 /** The page without its rows: what the document around the table shows. */
 export type PageHead = Omit<PageModel, 'checks'>;
 
-export { STATUS_CSS } from './status-page-css.js';
-export { STATUS_JS } from './status-page-js.js';
+export { readStatusAssets, STATUS_CSS_HEADERS, STATUS_JS_HEADERS, type StatusAssets } from './assets.js';
 export type {
   PageCheck,
   PageMessage,
@@ -19,8 +18,8 @@ export type {
   PageRunTuple,
   PageStreamCheck,
   PageUpdateMessage,
-} from './status-page-model.js';
-export { HISTORY_SLOTS, pageModel } from './status-page-model.js';
+} from './model.js';
+export { HISTORY_SLOTS, pageModel } from './model.js';
 
 /** Options of {@link renderStatusPage}. */
 export interface StatusPageOptions {
@@ -36,20 +35,6 @@ export const STATUS_HTML_HEADERS: Readonly<Record<string, string>> = Object.free
   'cache-control': 'no-store',
   // Its own origin only, and no framing (clickjacking), no <base> and no forms: the page needs none of them.
   'content-security-policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  'x-content-type-options': 'nosniff',
-});
-
-/** The headers of `<path>/status.css`. Shared and frozen. */
-export const STATUS_CSS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/css; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-content-type-options': 'nosniff',
-});
-
-/** The headers of `<path>/status.js`. Shared and frozen. */
-export const STATUS_JS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-type': 'text/javascript; charset=utf-8',
-  'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
 });
 
@@ -83,7 +68,7 @@ function legendHtml(): string {
 
 /**
  * The whole status page for a model: a complete HTML document. Pure. Every text from the model is escaped; the
- * page loads `<path>/status.css` and `<path>/status.js` (serve {@link STATUS_CSS} and {@link STATUS_JS} there), and
+ * page loads `<path>/status.css` and `<path>/status.js` (serve {@link readStatusAssets}'s files there), and
  * the script follows `<path>?watch`, a `text/event-stream` of {@link PageMessage}s as JSON: the whole model first,
  * then the checks that changed, and compactly the ones that only ran.
  * @throws InvalidOptionError when `path` is not a path like `/health`, or `refreshSeconds` is not an integer from 1 to 3600.
@@ -98,12 +83,22 @@ export function renderStatusPage(model: PageModel, options: StatusPageOptions): 
  * @throws InvalidOptionError as {@link renderStatusPage} does.
  */
 export function pageDocument(model: PageHead, summary: string, rows: string, options: StatusPageOptions): string {
+  const [before, after] = pageAround(model, summary, options);
+  return before + rows + after;
+}
+
+/**
+ * The document before the rows and after them: {@link pageDocument} is `before + rows + after`. The status page's
+ * cache joins the two with the rows' pieces in one go, so that a GET after a run copies the page once.
+ * @throws InvalidOptionError as {@link renderStatusPage} does.
+ */
+export function pageAround(model: PageHead, summary: string, options: StatusPageOptions): [before: string, after: string] {
   const path = base(options.path);
   const seconds = refresh(options.refreshSeconds);
   const p = escapeHtml(path);
   const g = escapeHtml(model.generatedAt);
   const withheld = model.details ? '' : ' Error text is withheld on this page.';
-  return `<!doctype html>
+  const before = `<!doctype html>
 <html lang="en" data-now="${g}" data-refresh="${seconds}">
 <head>
 <meta charset="utf-8">
@@ -124,7 +119,8 @@ export function pageDocument(model: PageHead, summary: string, rows: string, opt
 <div class="table-wrap">
 <table class="checks">
 <thead><tr><th>Check</th><th>Status</th><th>Since</th><th>Last run</th><th>Duration</th><th title="consecutive successes and failures">Streak</th><th>Output</th><th>Last ${HISTORY_SLOTS} runs</th></tr></thead>
-<tbody id="checks">${rows}</tbody>
+<tbody id="checks">`;
+  const after = `</tbody>
 </table>
 </div>
 ${legendHtml()}
@@ -133,4 +129,5 @@ ${legendHtml()}
 </body>
 </html>
 `;
+  return [before, after];
 }

@@ -1,7 +1,7 @@
-// The status page's markup, as strings. STATUS_JS (status-page-js.ts) builds the very same markup with the DOM when
+// The status page's markup, as strings. The page's script (browser/page.js) builds the very same markup with the DOM when
 // the watch stream sends a new model; test/status-page/render.test.ts runs it against a small DOM and compares.
 import type { RunResult } from '../core/types.js';
-import { HISTORY_SLOTS, type PageCheck, type PageModel, type PageRun } from './status-page-model.js';
+import { HISTORY_SLOTS, type PageCheck, type PageModel, type PageRun } from './model.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -162,11 +162,6 @@ export function stripHtml(codes: string): string {
   return `${out}</span>`;
 }
 
-/** The consecutive successes and failures; the stylesheet puts the check and cross marks before them. */
-function streakHtml(ok: number, fail: number): string {
-  return `<span class="streak streak-ok${ok === 0 ? ' zero' : ''}">${ok}</span><span class="streak streak-fail${fail === 0 ? ' zero' : ''}">${fail}</span>`;
-}
-
 function outputHtml(c: PageCheck): string {
   let out = '';
   if (c.observedValue !== undefined) {
@@ -188,10 +183,18 @@ export function rowStartHtml(c: Pick<PageCheck, 'name' | 'status' | 'critical' |
   return `<tr class="check check-${label}" data-check="${name}" data-status="${c.status}"><td><span class="name">${name}</span><span class="tags">${tags}</span></td><td><span class="pill pill-${label}">${label}</span></td><td>${timeHtml(c.since)}</td>`;
 }
 
+/**
+ * A row's run-by-run cells (last run, duration, streaks), `lastRun` being its {@link timeHtml} already (the feed
+ * keeps one per second). The stylesheet puts the check and cross marks before the streaks.
+ */
+export function runCellsHtml(lastRun: string, durationMs: number | null, ok: number, fail: number): string {
+  const d = durationMs === null ? NONE : duration(durationMs);
+  return `<td>${lastRun}</td><td>${d}</td><td><span class="streak streak-ok${ok === 0 ? ' zero' : ''}">${ok}</span><span class="streak streak-fail${fail === 0 ? ' zero' : ''}">${fail}</span></td>`;
+}
+
 /** A row's run-by-run cells: last run, duration, streaks. */
 export function rowRunHtml(lastRun: string | null, durationMs: number | null, ok: number, fail: number): string {
-  const d = durationMs === null ? NONE : duration(durationMs);
-  return `<td>${timeHtml(lastRun)}</td><td>${d}</td><td>${streakHtml(ok, fail)}</td>`;
+  return runCellsHtml(timeHtml(lastRun), durationMs, ok, fail);
 }
 
 /** A row's output cell and the start of its history cell: what changes only with the check's output. */
