@@ -17,7 +17,7 @@ import {
 import { Endpoint, type PagePart } from '../http/endpoint.js';
 import type { HealthMetricsOptions } from '../metrics/options.js';
 import { guardMalformed } from '../node-http/attach.js';
-import { send } from '../node-http/node.js';
+import { encodedBody, send } from '../node-http/node.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,7 +89,10 @@ function pageHandler(endpoint: Endpoint<FastifyRequest>, part: PagePart) {
   return function statusPageHandler(request: FastifyRequest, reply: FastifyReply) {
     const watch = part === 'page' && fromQueryObject(request.query).watch && request.method === 'GET';
     if (watch) return rawAnswer(reply, (raw) => endpoint.page(part, true, request, raw));
-    return sendResponse(reply, endpoint.page(part, false, request, undefined) as ProbeResponse);
+    const r = endpoint.page(part, false, request, undefined) as ProbeResponse;
+    // The page is large (600 KB at 1,000 checks): its bytes are made once per version of it, not per GET.
+    if (part === 'page') return reply.code(r.statusCode).headers(r.headers).send(encodedBody(r));
+    return sendResponse(reply, r);
   };
 }
 

@@ -29,6 +29,14 @@ function wire(r: ProbeResponse): Wire {
 }
 
 /**
+ * The answer's body as bytes, encoded once per answer and shared by every write of it (a framework handed a Buffer
+ * neither measures nor copies it again: 600 KB of status page at 1,000 checks).
+ */
+export function encodedBody(r: ProbeResponse): Buffer {
+  return wire(r).body;
+}
+
+/**
  * Writes a probe answer on a bare `ServerResponse`: no framework, no ETag, no freshness check
  * (a 304 to a health probe would hide a state change). HEAD gets the headers and no body.
  * Headers the app set on `res` before (a middleware's) are kept.

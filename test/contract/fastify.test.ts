@@ -10,14 +10,10 @@ import type { HealthOptions } from '../../src/core/health.js';
 import probekit, { Health, probekit as named, type ProbekitFastifyOptions } from '../../src/fastify/index.js';
 import { createHealth } from '../../src/health.js';
 import type { HttpOptions } from '../../src/http/contract.js';
-import { exclusive } from '../helpers/exclusive.js';
 import { request } from '../helpers/http-client.js';
 import { recordingLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { type AdapterFactory, runContract } from './table.js';
-
-// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
-await exclusive('load');
 
 async function build(healthOptions: HealthOptions, httpOptions: HttpOptions<unknown>): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });

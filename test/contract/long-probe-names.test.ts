@@ -5,12 +5,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
-import { exclusive } from '../helpers/exclusive.js';
 import { request } from '../helpers/http-client.js';
 import { ROOT } from '../shutdown/proc.js';
-
-// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
-await exclusive('load');
 
 t.test('16 KiB names and a 32 KiB error message never stall the event loop', async (t) => {
   // The servers run in a process of their own, so the time measured here is theirs, not this client's.

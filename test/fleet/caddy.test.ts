@@ -10,8 +10,8 @@ import { startCaddy } from './balancers.js';
 import { commonPort, get, HOSTS, load, type Proc, readiness, relay, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
 
-// The shared servers it uses (and real load, if named) are its alone while it runs: test/helpers/exclusive.ts.
-await exclusive('mariadb', 'load');
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('mariadb');
 
 const INTERVAL = 1000;
 const [dnsmasq, caddy] = await Promise.all([tool('dnsmasq'), tool('caddy')]);

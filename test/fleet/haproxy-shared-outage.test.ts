@@ -12,8 +12,8 @@ import { startHaproxy } from './balancers.js';
 import { commonPort, get, HOSTS, type Proc, readiness, startFleetApp } from './instances.js';
 import { startDnsmasq, tool } from './parts.js';
 
-// The shared servers it uses (and real load, if named) are its alone while it runs: test/helpers/exclusive.ts.
-await exclusive('mariadb', 'load');
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('mariadb');
 
 const INTERVAL = 1000;
 const dnsmasq = await tool('dnsmasq');

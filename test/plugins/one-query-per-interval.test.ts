@@ -10,8 +10,8 @@ import { exclusive } from '../helpers/exclusive.js';
 import { probeLoad, startApp, waitFor, waitForReady, watchRuns } from '../helpers/integration.js';
 import { SERVICES, skipReason } from '../services/services.js';
 
-// The shared servers it uses (and real load, if named) are its alone while it runs: test/helpers/exclusive.ts.
-await exclusive('mariadb', 'redis', 'load');
+// The shared servers it uses are its alone while it runs: test/helpers/exclusive.ts.
+await exclusive('mariadb', 'redis');
 
 const reason = await skipReason(['mariadb', 'redis']);
 if (reason) t.plan(0, reason);
