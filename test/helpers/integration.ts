@@ -116,6 +116,8 @@ export interface LoadResult {
   /** Count per HTTP status. */
   statuses: Record<number, number>;
   errors: number;
+  /** The first few errors' messages, for the assertion's message. */
+  errorSample: string[];
 }
 
 /**
@@ -124,15 +126,16 @@ export interface LoadResult {
  */
 export async function probeLoad(base: string, path: string, concurrency: number, durationMs: number): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const result: LoadResult = { requests: 0, statuses: {}, errors: 0 };
+  const result: LoadResult = { requests: 0, statuses: {}, errors: 0, errorSample: [] };
   const deadline = performance.now() + durationMs;
   const worker = async () => {
     while (performance.now() < deadline) {
       try {
         const r = await get(`${base}${path}`, 5000, agent);
         result.statuses[r.status] = (result.statuses[r.status] ?? 0) + 1;
-      } catch {
+      } catch (err) {
         result.errors++;
+        if (result.errorSample.length < 3) result.errorSample.push((err as Error).message);
       }
       result.requests++;
     }

@@ -193,7 +193,7 @@ if (reason) {
     const load = await probeLoad(url, '/ready', 200, 5000);
     const requests = proxy.count - count0;
     const runs = log.runs - runs0;
-    t.equal(load.errors, 0);
+    t.equal(load.errors, 0, `no client error (${load.errors}: ${load.errorSample.join('; ')})`);
     t.equal(load.statuses[200], load.requests, `${load.requests} probe requests, all 200`);
     // kafkajs admins refresh metadata before each call: describeCluster + fetchTopicMetadata = 4 requests a run.
     t.ok(Math.abs(requests - 4 * runs) <= 4, `${requests} Metadata requests reached the broker for ${runs} runs`);

@@ -51,7 +51,7 @@ else {
 
     const dbRuns = after.db - before.db;
     const cacheRuns = after.cache - before.cache;
-    t.equal(load.errors, 0);
+    t.equal(load.errors, 0, `no client error (${load.errors}: ${load.errorSample.join('; ')})`);
     t.ok(load.requests >= 1000, `${load.requests} probe requests in 5 s`);
     t.equal(load.statuses[200], load.requests, 'all answered 200');
     t.ok(dbRuns >= 4 && dbRuns <= 6, `${dbRuns} MariaDB check runs in 5 s at a ${INTERVAL} ms interval`);

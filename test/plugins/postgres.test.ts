@@ -192,7 +192,7 @@ if (reason) {
     const load = await probeLoad(url, '/ready', 200, 5000);
     const queries = proxy.count - queries0;
     const runs = log.runs - runs0;
-    t.equal(load.errors, 0);
+    t.equal(load.errors, 0, `no client error (${load.errors}: ${load.errorSample.join('; ')})`);
     t.equal(load.statuses[200], load.requests, `${load.requests} probe requests, all 200`);
     t.ok(Math.abs(queries - runs) <= 1, `${queries} queries reached the server for ${runs} runs`);
     t.ok(runs >= 3 && runs <= 5000 / CFG.interval + 1, `${runs} runs in 5 s at a ${CFG.interval} ms interval`);

@@ -180,7 +180,7 @@ if (reason) {
     const load = await probeLoad(url, '/ready', 200, 5000);
     const pings = proxy.count - pings0;
     const runs = log.runs - runs0;
-    t.equal(load.errors, 0, `no client error (${load.errors})`);
+    t.equal(load.errors, 0, `no client error (${load.errors}: ${load.errorSample.join('; ')})`);
     t.equal(load.statuses[200], load.requests, `${load.requests} probe requests, all 200 (${JSON.stringify(load.statuses)})`);
     t.ok(Math.abs(pings - runs) <= 1, `${pings} PINGs reached the server for ${runs} runs`);
     t.ok(runs >= 3 && runs <= 5000 / CFG.interval + 1, `${runs} runs in 5 s at a ${CFG.interval} ms interval`);

@@ -113,7 +113,14 @@ t.test('the script applies the updates: the rows the server would render', async
   const page = runScript(readStatusAssets().js, (JSON.parse(first) as PageModel).generatedAt, Date.now());
   const source = page.sources[0];
   if (source === undefined) throw new Error('no EventSource');
-  source.emit('message', { data: first });
+  // The page's clock reads each message's own time as it arrives (no skew between server and browser), so that the
+  // "N s ago" it shows at the end depends on the data only, never on how long this test took between messages.
+  const deliver = (data: string) => {
+    const stamp = (JSON.parse(data) as { generatedAt?: string }).generatedAt;
+    if (stamp !== undefined) page.now = Date.parse(stamp);
+    source.emit('message', { data });
+  };
+  deliver(first);
   const rounds: [string, () => void][] = [
     ['c05 fails', () => failing.add('c05')],
     ['c03 (non-critical) fails', () => failing.add('c03')],
@@ -127,13 +134,13 @@ t.test('the script applies the updates: the rows the server would render', async
     }, what);
     const update = stream.render(false);
     t.ok(update !== undefined, `${what}: an update`);
-    source.emit('message', { data: update as string });
+    deliver(update as string);
     // Then the run-by-run tick: everything that ran, with its new runs.
-    source.emit('message', { data: stream.render(true) as string });
+    deliver(stream.render(true) as string);
   }
   await health.stop();
   const last = stream.render(true);
-  if (last !== undefined) source.emit('message', { data: last });
+  if (last !== undefined) deliver(last);
   const snap = health.snapshot();
   const model = pageModel(snap, true, Date.parse(snap.checks.c00?.lastRun as string));
   page.now = Date.parse(model.generatedAt);
