@@ -1,4 +1,4 @@
-// One check command per interval, whatever the probe traffic: under 5 s of 200 concurrent probe requests against real
+// One check command per interval, whatever the probe traffic: under 5 s of 100 concurrent probe requests against real
 // MariaDB and Redis, the servers themselves count one check command per check interval (MariaDB's Com_select, Redis'
 // INFO commandstats), not one per probe hit.
 import { Redis } from 'ioredis';
@@ -45,7 +45,7 @@ else {
 
     await quiet();
     const before = { selects: await selects(), pings: await pings(), db: db.log.runs, cache: cache.log.runs };
-    const load = await probeLoad(url, '/ready', 200, 5000);
+    const load = await probeLoad(url, '/ready', 100, 5000);
     await quiet();
     const after = { selects: await selects(), pings: await pings(), db: db.log.runs, cache: cache.log.runs };
 
