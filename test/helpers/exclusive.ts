@@ -2,8 +2,9 @@
 // time takes a lock for its whole run, at its top level:
 //   - 'mariadb', 'redis', 'postgres', 'kafka': it uses that shared server (test/services), which some files stop, pause
 //     or count the queries of;
-//   - 'load': it drives heavy load through the machine for tens of seconds (rolling restarts at 800 requests a second,
-//     an app's event loop saturated on purpose), whose timing two such files at once would both disturb.
+//   - 'load': it drives heavy load through the machine for tens of seconds (rolling restarts behind a layer-4 balancer
+//     at 800 requests a second, an app's event loop saturated or blocked on purpose), whose timing two such files at
+//     once would both disturb. (Behind HAProxy in HTTP mode, which retries, a rollout needs no lock.)
 // A lock is a directory made with mkdir (atomic) under the checkout's .tap/locks, holding its owner's pid; it goes
 // when the process exits, and a lock whose owner is gone is taken over.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

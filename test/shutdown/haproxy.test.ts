@@ -3,13 +3,9 @@
 // its listener closes, and the process exits 0 within its timeout.
 import { Agent, request } from 'node:http';
 import t from 'tap';
-import { exclusive } from '../helpers/exclusive.js';
 import { skipReason } from '../services/services.js';
 import { startHaproxy, until } from './haproxy.js';
 import { freePort, startApp } from './proc.js';
-
-// Real load on the machine: one such file at a time (see test/helpers/exclusive.ts).
-await exclusive('load');
 
 const reason = await skipReason(['haproxy']);
 if (reason) t.plan(0, reason);
