@@ -33,9 +33,4 @@ export interface DrainTarget {
    * called once the shutdown began, so a target pays nothing for it before.
    */
   watchTraffic?(onTraffic: () => void): () => void;
-  /**
-   * Optional: called once at the shutdown signal, before the delay, with readiness already failing: tell the clients
-   * that this instance is leaving (HTTP `Connection: close` on every response from now on, HTTP/2 GOAWAY).
-   */
-  announce?(): void;
 }
