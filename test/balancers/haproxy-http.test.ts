@@ -4,8 +4,8 @@
 import { Agent, request } from 'node:http';
 import t from 'tap';
 import { skipReason } from '../services/services.js';
-import { startHaproxy, until } from './haproxy.js';
-import { freePort, startApp } from './proc.js';
+import { startHaproxy, until } from '../shutdown/haproxy.js';
+import { freePort, startApp } from '../shutdown/proc.js';
 
 const reason = await skipReason(['haproxy']);
 if (reason) t.plan(0, reason);
