@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProbeResponse } from '../core/aggregate.js';
+import { JSON_HEADERS, type ProbeResponse } from '../core/aggregate.js';
 import type { HealthCore } from '../core/health.js';
 import type { Probe } from '../core/types.js';
 import { PageFeed } from '../status-page/feed.js';
@@ -7,6 +7,12 @@ import { readStatusAssets, STATUS_CSS_HEADERS, STATUS_HTML_HEADERS, STATUS_JS_HE
 import { detailsFor, type NormalizedHttp, type ProbeQuery, respond } from './contract.js';
 import { type PagePart, statusPagePart } from './paths.js';
 import { HEARTBEAT_MS, WatchHub } from './watch.js';
+
+/** The 500 of a status page asset that cannot be read, naming why (a path of the package, not of the request). */
+function missingAsset(err: unknown): ProbeResponse {
+  const message = `status page asset unreadable: ${err instanceof Error ? err.message : String(err)}`;
+  return { statusCode: 500, status: 'error', headers: JSON_HEADERS, body: JSON.stringify({ status: 'error', message }) };
+}
 
 function asset(headers: Readonly<Record<string, string>>, body: string): ProbeResponse {
   return Object.freeze({ statusCode: 200, status: 'pass', headers, body });
@@ -79,8 +85,14 @@ export class Endpoint<Req> {
   ): ProbeResponse | undefined {
     if (part === 'css' || part === 'js') {
       if (this.assets === undefined) {
-        const { css, js } = readStatusAssets();
-        this.assets = { css: asset(STATUS_CSS_HEADERS, css), js: asset(STATUS_JS_HEADERS, js) };
+        let files: { css: string; js: string };
+        try {
+          files = readStatusAssets();
+        } catch (err) {
+          // A build that did not copy the browser files: this request fails, the server does not (read again next time).
+          return missingAsset(err);
+        }
+        this.assets = { css: asset(STATUS_CSS_HEADERS, files.css), js: asset(STATUS_JS_HEADERS, files.js) };
       }
       return this.assets[part];
     }
