@@ -13,6 +13,7 @@ t.test('a blocked event loop fails the probe server’s /live with reason blocke
   const app = await startBusyApp({ MAX_BLOCK_MS: '1000' });
   t.teardown(app.kill);
   const prober = startProber(app.probePort, '/live', 250);
+  t.teardown(() => prober.stop());
   await during(1000);
   const res = await request(`http://127.0.0.1:${app.appPort}`, '/block?ms=3000');
   t.equal(res.statusCode, 200, 'the block started');

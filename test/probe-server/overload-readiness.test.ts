@@ -18,11 +18,14 @@ t.test('overload fails readiness under load and restores it after, liveness unto
 
   const live = startProber(app.probePort, '/live', 500);
   const ready = startProber(app.probePort, '/ready', 500);
-  const load = startLoad(app.appPort, '/work', 200);
+  // Stopped on teardown too, so that a failed assertion ends the file instead of leaving its timers running.
+  t.teardown(() => Promise.all([live.stop(), ready.stop()]));
+  // 100 clients on the 20 ms route: the loop lags far past 200 ms, and a request to the app server waits about 2 s.
+  const load = startLoad(app.appPort, '/work', 100);
   t.teardown(load.stop);
   await during(5000);
   // The app server answers too, only late: read it with a generous timeout.
-  const mainReady = await request(base, '/ready', { timeout: 20_000 });
+  const mainReady = await request(base, '/ready', { timeout: 60_000 });
   load.stop();
   const underLoad = ready.records.length;
   // Back once the requests already queued are served and a quiet second is sampled (bounded).

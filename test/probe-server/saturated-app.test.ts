@@ -18,6 +18,8 @@ t.test('with probeServer, /live answers every probe while the app server is satu
   // of its own), and one a second on the app's own /live.
   const worker = startProber(app.probePort, '/live', 250);
   const main = startProber(app.appPort, '/live', 1000);
+  // Stopped on teardown too, so that a failed assertion ends the file instead of leaving its timers running.
+  t.teardown(() => Promise.all([worker.stop(), main.stop()]));
   await during(8_000);
   const [workerRuns, mainRuns] = await Promise.all([worker.stop(), main.stop()]);
   const served = load.done();
