@@ -1,7 +1,7 @@
 import type { HealthStatus } from '../core/aggregate.js';
 import { sanitizeText } from '../core/sanitize.js';
 import type { CheckSnapshot, HealthSnapshot } from '../core/snapshot.js';
-import type { CheckStatus, Probe, RunResult } from '../core/types.js';
+import type { Probe, RunResult } from '../core/types.js';
 
 /** How many past runs the page shows per check (the strip's slots), newest right. */
 export const HISTORY_SLOTS = 60;
@@ -14,25 +14,26 @@ export interface PageRun {
   durationMs: number;
 }
 
+/** A check's fields that the page shows as the snapshot has them. */
+type SnapshotFields =
+  | 'status'
+  | 'critical'
+  | 'probes'
+  | 'since'
+  | 'lastRun'
+  | 'durationMs'
+  | 'consecutiveFailures'
+  | 'consecutiveSuccesses'
+  | 'observedValue'
+  | 'observedUnit';
+
 /** One check, as the status page shows it. Plain JSON data: it is what the watch stream sends the page's script. */
-export interface PageCheck {
+export interface PageCheck extends Pick<CheckSnapshot, SnapshotFields> {
   name: string;
-  status: CheckStatus;
-  critical: boolean;
-  probes: Probe[];
-  /** Time of the last transition, ISO 8601, `null` while unknown. */
-  since: string | null;
-  /** End of the last run, ISO 8601, `null` before the first. */
-  lastRun: string | null;
-  durationMs: number | null;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
   /** The error (with details), `reason withheld` (without), or the check's own output; absent when there is none. */
   output?: string;
   /** What `output` is, so that the page can style it; present exactly when `output` is. */
   outputKind?: 'error' | 'withheld' | 'output';
-  observedValue?: number;
-  observedUnit?: string;
   /** The last runs, oldest first, at most {@link HISTORY_SLOTS}. */
   history: PageRun[];
 }
