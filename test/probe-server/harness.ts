@@ -52,6 +52,8 @@ export function startBusyApp(env: Record<string, string> = {}): Promise<BusyApp>
 export interface Load {
   /** Requests answered so far. */
   readonly done: () => number;
+  /** The clients' keep-alive agent: a request sent through it waits for the next free connection of the load. */
+  readonly agent: Agent;
   stop(): void;
 }
 
@@ -76,6 +78,7 @@ export function startLoad(port: number, path: string, clients = 200): Load {
   for (let i = 0; i < clients; i++) loop();
   return {
     done: () => done,
+    agent,
     stop: () => {
       running = false;
       agent.destroy();

@@ -24,8 +24,9 @@ t.test('overload fails readiness under load and restores it after, liveness unto
   const load = startLoad(app.appPort, '/work', 100);
   t.teardown(load.stop);
   await during(5000);
-  // The app server answers too, only late: read it with a generous timeout.
-  const mainReady = await request(base, '/ready', { timeout: 60_000 });
+  // The app server answers too, only late: read it with a generous timeout, on one of the load's own keep-alive
+  // connections (a new connection may wait on the saturated loop's accept for as long as the SYN retries last).
+  const mainReady = await request(base, '/ready', { timeout: 60_000, agent: load.agent });
   load.stop();
   const underLoad = ready.records.length;
   // Back once the requests already queued are served and a quiet second is sampled (bounded).
