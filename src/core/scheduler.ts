@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { MAX_TIMER_MS } from './bounds.js';
 import { CheckFailedError, CheckPendingError, CheckTimeoutError, toError } from './errors.js';
 import type { NormalizedCheck } from './options.js';
@@ -14,6 +15,15 @@ import type { CheckDetails, Timers } from './types.js';
  * second, 2 ms windows made a run cost 43 us, 10 ms 33 us and 25 ms 20-21 us, the jitter-0 figure (bench:run-cost).
  */
 export const BATCH_MS = 25;
+
+/**
+ * How many runs in a row one AbortSignal may serve, at most. A fresh AbortController cost 3-7 us of CPU per run on a
+ * 2-core VM, more than the rest of a no-op run (bench:run-cost); so a run that ended without being aborted and left no
+ * `abort` listener on its signal hands that signal to the next run. The cap bounds what can still gather on a shared
+ * signal without a listener to show for it: `AbortSignal.any()` results that name it as a source (Node 20 keeps a
+ * weak reference to each on the source for as long as the source lives), and listeners a run adds after it ended.
+ */
+export const SIGNAL_REUSE = 32;
 
 /** Reason given to a run's signal when the registry stops while it is running. */
 export class StoppedReason extends Error {
@@ -45,6 +55,10 @@ export class CheckRunner {
   /** How early a run may start (see {@link BATCH_MS}). */
   private readonly slack: number;
   private current: AbortController | null = null;
+  /** The signal of the last run, when the next run may have it (see {@link SIGNAL_REUSE}). */
+  private spare: AbortController | null = null;
+  /** How many runs the spare has served. */
+  private spareUses = 0;
   /** Aborts the run in progress and settles it (with `null` for a stop). */
   private abortRun: ((reason: Error) => void) | null = null;
   private active = false;
@@ -76,6 +90,7 @@ export class CheckRunner {
     if (abort !== null) abort(new StoppedReason());
     else this.current?.abort(new StoppedReason());
     this.current = null;
+    this.spare = null;
   }
 
   /** Resolves once the abandoned (timed-out) run, if any, has settled, or after `ms`. For shutdown and tests. */
@@ -125,11 +140,23 @@ export class CheckRunner {
     return this.shared.now();
   }
 
+  /** The signal's controller for a new run: the last run's when it may serve again, else a new one. */
+  private controller(): AbortController {
+    const spare = this.spare;
+    if (spare !== null) {
+      this.spare = null;
+      this.spareUses++;
+      return spare;
+    }
+    this.spareUses = 1;
+    return new AbortController();
+  }
+
   /** One run, raced against its timeout. Resolves with `null` when the registry stopped meanwhile. Never rejects. */
   private execute(): Promise<Outcome | null> {
     this.runs++;
     const { check, shared, deadline } = this;
-    const ac = new AbortController();
+    const ac = this.controller();
     this.current = ac;
     const started = this.clock();
     const run = invoke(check, ac.signal);
@@ -143,7 +170,11 @@ export class CheckRunner {
           this.current = null;
           this.abortRun = null;
         }
-        if (ac.signal.aborted && ac.signal.reason instanceof StoppedReason) return resolve(null);
+        if (ac.signal.aborted) {
+          if (ac.signal.reason instanceof StoppedReason) return resolve(null);
+        } else if (this.active && this.spareUses < SIGNAL_REUSE && getEventListeners(ac.signal, 'abort').length === 0) {
+          this.spare = ac;
+        }
         const durationMs = round(this.clock() - started);
         if (result.ok) return resolve({ ok: true, durationMs, details: result.details });
         const error = result.error;
