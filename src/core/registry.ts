@@ -363,7 +363,7 @@ export class Registry implements Reporter {
     this.runCount++;
     this.version++;
     const result = resultOf(outcome);
-    entry.history.push({ at: now, result, durationMs: outcome.durationMs });
+    entry.history.push(now, result, outcome.durationMs);
     const substantial = changesSubstance(before, state);
     if (substantial) {
       entry.substance++;
