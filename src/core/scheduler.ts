@@ -8,13 +8,16 @@ import type { Outcome } from './state.js';
 import type { CheckDetails, Timers } from './types.js';
 
 /**
- * How early a jittered run may start to share a wake-up of the registry's timer with another run, at most, in ms; and
- * never more than a quarter of the check's own spread (`interval x jitter`: 25 ms of the +/-100 ms of a 1 s interval
- * with the default jitter). A run with `jitter: 0` is never early. Why that wide: a wake-up of the event loop cost
- * 47-108 us of CPU on a loaded 2-core VM (a bare timer, nothing else), more than a no-op run itself; at 1,000 runs a
- * second, 2 ms windows made a run cost 43 us, 10 ms 33 us and 25 ms 20-21 us, the jitter-0 figure (bench:run-cost).
+ * How early a jittered run may start to share a wake-up of the registry's timer with another run, as a share of its
+ * jitter's reach (`interval x jitter`): half of it, so 50 ms of the +/-100 ms of a 1 s interval with the default
+ * jitter, 250 ms of the +/-500 ms of a 5 s one. A run with `jitter: 0` is never early. Why in proportion: a wake-up of
+ * the event loop cost 100-340 us of CPU on a 2-core VM (a bare timer, nothing else), more than ten no-op runs; a
+ * window of W ms bounds the wake-ups to 1000 / W a second, so the cost a run bears is `wake-up x interval / (W x
+ * checks)`: a window in proportion to the interval keeps it the same at every interval. A window of 25 ms whatever the
+ * interval made a run cost 20-35 us at 1,000 checks every second (about 37 wake-ups a second), and five times the
+ * wake-ups' share at 1,000 checks every 5 s.
  */
-export const BATCH_MS = 25;
+export const EARLY_SHARE = 0.5;
 
 /**
  * How many runs in a row one AbortSignal may serve, at most. A fresh AbortController cost 3-7 us of CPU per run on a
@@ -41,7 +44,7 @@ export class StoppedReason extends Error {
  * A run never overlaps the next: when a drawn interval is shorter than a run that used its whole `timeout`, the next
  * starts when that run ends. Since `timeout < interval`, a gap is at most `interval x (1 + jitter)`, and a dependency
  * that hangs is failed within `interval x (1 + jitter) x failureThreshold + timeout`.
- * A jittered run may start up to its slack early (see {@link BATCH_MS}); the next interval then counts from the time
+ * A jittered run may start up to its slack early (see {@link EARLY_SHARE}); the next interval then counts from the time
  * it was due, so that the runs do not drift earlier.
  * The runners and their shared timer own the only timers and AbortControllers of the core.
  */
@@ -51,16 +54,19 @@ export class CheckRunner {
   /** The next run. */
   private readonly next = new TimerSlot(() => this.tick());
   /** The timeout of the run in progress: aborts it. */
-  private readonly deadline = new TimerSlot(() => this.abortRun?.(new CheckTimeoutError(this.check.timeout)));
-  /** How early a run may start (see {@link BATCH_MS}). */
+  private readonly deadline = new TimerSlot(() => this.abortRun(new CheckTimeoutError(this.check.timeout)));
+  /** How early a run may start (see {@link EARLY_SHARE}). */
   private readonly slack: number;
+  /** The run in progress (its promise, its signal's controller), until it is finished: settled, timed out or stopped. */
+  private inflight: Promise<unknown> | null = null;
   private current: AbortController | null = null;
+  /** When the run in progress started, and the time its interval counts from (see {@link tick}). */
+  private startedAt = 0;
+  private base = 0;
   /** The signal of the last run, when the next run may have it (see {@link SIGNAL_REUSE}). */
   private spare: AbortController | null = null;
   /** How many runs the spare has served. */
   private spareUses = 0;
-  /** Aborts the run in progress and settles it (with `null` for a stop). */
-  private abortRun: ((reason: Error) => void) | null = null;
   private active = false;
   /** Number of runs started (the pending-failure ticks not included). */
   runs = 0;
@@ -71,7 +77,7 @@ export class CheckRunner {
     private readonly shared: SharedTimer,
     private readonly onOutcome: (outcome: Outcome) => void,
   ) {
-    this.slack = check.jitter === 0 ? 0 : Math.min(BATCH_MS, Math.floor((check.interval * check.jitter) / 4));
+    this.slack = Math.floor(check.interval * check.jitter * EARLY_SHARE);
   }
 
   /** Starts the schedule: the first run after `delay` ms (default at once). */
@@ -85,9 +91,8 @@ export class CheckRunner {
   stop(): void {
     this.active = false;
     this.shared.cancel(this.next);
-    const abort = this.abortRun;
-    this.abortRun = null;
-    if (abort !== null) abort(new StoppedReason());
+    // A stop from inside `run()` itself comes before the run is in flight (see execute): its signal aborts here.
+    if (this.inflight !== null) this.abortRun(new StoppedReason());
     else this.current?.abort(new StoppedReason());
     this.current = null;
     this.spare = null;
@@ -113,16 +118,8 @@ export class CheckRunner {
     }
     // Start to start, but a run started early (within its slack) counts from its due time: the runs do not drift
     // earlier. A run started late (a busy event loop) counts from its start, never catching up with a short gap.
-    const started = Math.max(this.clock(), this.next.due);
-    void this.execute().then((outcome) => {
-      if (!this.active || outcome === null) return;
-      try {
-        this.onOutcome(outcome);
-      } finally {
-        // Whatever recording did (a logger or a listener that threw), the schedule goes on: a check never freezes.
-        this.arm(Math.max(0, this.nextInterval() - (this.clock() - started)));
-      }
-    });
+    this.base = Math.max(this.clock(), this.next.due);
+    this.execute();
   }
 
   /** The interval before the next run, drawn once per run from `interval x (1 +/- jitter)`. */
@@ -152,68 +149,94 @@ export class CheckRunner {
     return new AbortController();
   }
 
-  /** One run, raced against its timeout. Resolves with `null` when the registry stopped meanwhile. Never rejects. */
-  private execute(): Promise<Outcome | null> {
+  /**
+   * Starts one run, raced against its timeout; {@link finish} records it. No promise of its own: the run's promise
+   * gets two handlers, and the runner's fields hold the rest (one run at a time).
+   */
+  private execute(): void {
     this.runs++;
-    const { check, shared, deadline } = this;
     const ac = this.controller();
     this.current = ac;
-    const started = this.clock();
-    const run = invoke(check, ac.signal);
-    return new Promise<Outcome | null>((resolve) => {
-      let done = false;
-      const finish = (result: { ok: true; details: CheckDetails | null } | { ok: false; error: Error }) => {
-        if (done) return;
-        done = true;
-        shared.cancel(deadline);
-        if (this.current === ac) {
-          this.current = null;
-          this.abortRun = null;
-        }
-        if (ac.signal.aborted) {
-          if (ac.signal.reason instanceof StoppedReason) return resolve(null);
-        } else if (this.active && this.spareUses < SIGNAL_REUSE && getEventListeners(ac.signal, 'abort').length === 0) {
-          this.spare = ac;
-        }
-        const durationMs = round(this.clock() - started);
-        if (result.ok) return resolve({ ok: true, durationMs, details: result.details });
-        const error = result.error;
-        // Built once, here, defensively: getters that throw and non-string messages end as a safe one-line text.
-        const description = describeError(error);
-        let fatal = false;
-        try {
-          // `instanceof` runs a Proxy's getPrototypeOf trap, and the classifier is the user's: either may throw.
-          fatal = !(error instanceof CheckTimeoutError) && check.fatal(error) === true;
-        } catch {
-          fatal = false;
-        }
-        resolve({ ok: false, durationMs, error, fatal, description });
+    this.startedAt = this.clock();
+    const run = invoke(this.check, ac.signal);
+    // Stopped from inside `run()` itself: the signal is aborted already and the result is dropped.
+    if (this.current !== ac) return;
+    this.inflight = run;
+    this.shared.schedule(this.deadline, this.check.timeout);
+    // A settlement that comes after the run was finished (a timed-out or stopped run) is not this run's any more.
+    run.then(
+      (value) => {
+        if (this.inflight === run) this.finish(interpret(value));
+      },
+      (err: unknown) => {
+        if (this.inflight === run) this.finish({ ok: false, error: toError(err) });
+      },
+    );
+    // `finish` only throws what recording threw, after re-arming; these handlers' promise is then rejected unhandled,
+    // as a listener's error would be anywhere else (the logger and the events are guarded: they do not throw).
+  }
+
+  /**
+   * Aborts the run in progress: at its timeout (the run is failed at once, and while its promise has not settled no
+   * other run starts) or at a stop (its result is dropped). A check that ignores its signal still fails on time: the
+   * abort ends the race, not the check. Called directly rather than through an 'abort' listener: an EventTarget
+   * listener per run costs more than the rest of a no-op run.
+   */
+  private abortRun(reason: Error): void {
+    const run = this.inflight;
+    if (run === null) return;
+    (this.current as AbortController).abort(reason);
+    if (reason instanceof CheckTimeoutError) {
+      this.abandoned = run;
+      const clear = () => {
+        if (this.abandoned === run) this.abandoned = null;
       };
-      // A check that ignores its signal still fails on time: the abort settles the race, not the check. The abort
-      // is called here rather than heard through an 'abort' listener: an EventTarget listener per run costs more
-      // than the rest of a no-op run.
-      const abort = (reason: Error) => {
-        if (done) return;
-        ac.abort(reason);
-        if (reason instanceof CheckTimeoutError) {
-          this.abandoned = run;
-          const clear = () => {
-            if (this.abandoned === run) this.abandoned = null;
-          };
-          run.then(clear, clear);
-        }
-        finish({ ok: false, error: reason });
-      };
-      this.abortRun = abort;
-      shared.schedule(deadline, check.timeout);
-      run.then(
-        (value) => finish(interpret(value)),
-        (err: unknown) => finish({ ok: false, error: toError(err) }),
-      );
-      // `finish` never throws (interpret and toError are total), so this chain can not reject unhandled.
-    });
+      run.then(clear, clear);
+    }
+    this.finish({ ok: false, error: reason });
+  }
+
+  /** Ends the run in progress with `result`: hands its signal on (when it may be), records it and arms the next run. */
+  private finish(result: { ok: true; details: CheckDetails | null } | { ok: false; error: Error }): void {
+    const ac = this.current as AbortController;
+    this.inflight = null;
+    this.current = null;
+    this.shared.cancel(this.deadline);
+    const signal = ac.signal;
+    if (signal.aborted) {
+      if (signal.reason instanceof StoppedReason) return;
+    } else if (this.active && this.spareUses < SIGNAL_REUSE && getEventListeners(signal, 'abort').length === 0) {
+      this.spare = ac;
+    }
+    if (!this.active) return;
+    const durationMs = round(this.clock() - this.startedAt);
+    let outcome: Outcome;
+    if (result.ok) {
+      outcome = { ok: true, durationMs, details: result.details };
+    } else {
+      const error = result.error;
+      // Built once, here, defensively: getters that throw and non-string messages end as a safe one-line text.
+      const description = describeError(error);
+      let fatal = false;
+      try {
+        // `instanceof` runs a Proxy's getPrototypeOf trap, and the classifier is the user's: either may throw.
+        fatal = !(error instanceof CheckTimeoutError) && this.check.fatal(error) === true;
+      } catch {
+        fatal = false;
+      }
+      outcome = { ok: false, durationMs, error, fatal, description };
+    }
+    try {
+      this.onOutcome(outcome);
+    } finally {
+      // Whatever recording did (a logger or a listener that threw), the schedule goes on: a check never freezes.
+      this.arm(Math.max(0, this.nextInterval() - (this.clock() - this.base)));
+    }
   }
 }
+
+/** A success without details: the common result, made once. */
+const PASSED: { ok: true; details: null } = Object.freeze({ ok: true, details: null });
 
 function round(ms: number): number {
   return Math.max(0, Math.round(ms * 100) / 100);
@@ -252,7 +275,7 @@ function interpret(value: unknown): { ok: true; details: CheckDetails | null } |
 
 function readResult(value: unknown): { ok: true; details: CheckDetails | null } | { ok: false; error: Error } {
   if (value === false) return { ok: false, error: new CheckFailedError('check resolved false') };
-  if (value === null || typeof value !== 'object') return { ok: true, details: null };
+  if (value === null || typeof value !== 'object') return PASSED;
   const v = value as Record<string, unknown>;
   // Each field is read once (a getter may answer differently twice) and text is sanitised here, once per run.
   const observedValue = v.observedValue;
@@ -262,5 +285,5 @@ function readResult(value: unknown): { ok: true; details: CheckDetails | null } 
   if (typeof observedValue === 'number' && Number.isFinite(observedValue)) details.observedValue = observedValue;
   if (typeof observedUnit === 'string') details.observedUnit = sanitizeText(observedUnit);
   if (typeof output === 'string') details.output = sanitizeText(output);
-  return { ok: true, details: Object.keys(details).length > 0 ? details : null };
+  return Object.keys(details).length > 0 ? { ok: true, details } : PASSED;
 }

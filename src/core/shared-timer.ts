@@ -32,6 +32,7 @@ const PICKED = -2;
  */
 export class SharedTimer {
   private readonly heap: TimerSlot[] = [];
+  private readonly batch: TimerSlot[] = [];
   private handle: unknown = null;
   /** The due time the armed timer was set for. */
   private armedFor = 0;
@@ -100,7 +101,8 @@ export class SharedTimer {
     // The timer was set for `armedFor`: what is due by then is due, even if the clock reads a hair earlier.
     const now = Math.max(this.clock(), this.armedFor);
     // Picked first, fired next: a slot a firing schedules again waits for the next wake-up, never loops here.
-    const batch: TimerSlot[] = [];
+    // One array for every wake-up (a wake-up never runs inside another), emptied after.
+    const batch = this.batch;
     for (let top = this.heap[0]; top !== undefined; top = this.heap[0]) {
       if (top.due > now && top.due - top.slack > now) break;
       this.remove(top);
@@ -119,6 +121,7 @@ export class SharedTimer {
         failure ??= { error };
       }
     }
+    batch.length = 0;
     this.firing = false;
     this.arm();
     if (failure !== undefined) throw failure.error;
