@@ -8,16 +8,17 @@ import type { Outcome } from './state.js';
 import type { CheckDetails, Timers } from './types.js';
 
 /**
- * How early a jittered run may start to share a wake-up of the registry's timer with another run, as a share of its
- * jitter's reach (`interval x jitter`): half of it, so 50 ms of the +/-100 ms of a 1 s interval with the default
- * jitter, 250 ms of the +/-500 ms of a 5 s one. A run with `jitter: 0` is never early. Why in proportion: a wake-up of
- * the event loop cost 100-340 us of CPU on a 2-core VM (a bare timer, nothing else), more than ten no-op runs; a
- * window of W ms bounds the wake-ups to 1000 / W a second, so the cost a run bears is `wake-up x interval / (W x
- * checks)`: a window in proportion to the interval keeps it the same at every interval. A window of 25 ms whatever the
- * interval made a run cost 20-35 us at 1,000 checks every second (about 37 wake-ups a second), and five times the
- * wake-ups' share at 1,000 checks every 5 s.
+ * How early a jittered run may start to share a wake-up of the registry's timer with other runs, as a share of its
+ * interval: its jitter (100 ms of a 1 s interval with the default 0.1, 500 ms of a 5 s one), and never more than a
+ * quarter. So a run starts at most `interval x (1 + jitter)` after the one before, and at least `interval x (1 - 2 x
+ * jitter)` (0.8 x interval with the default; a quarter of it with the largest jitter, 0.5). With `jitter: 0` never early.
+ * Why in proportion to the interval: each wake-up of the event loop cost 100-550 us of CPU on a 2-core VM, the first
+ * runs after a pause being the dearest, more than ten no-op runs. A window of W ms bounds the wake-ups to 1000 / W a
+ * second, so a run bears `wake-up x interval / (W x checks)`: the same at every interval. At 1,000 checks every 5 s
+ * (past the first 30 s), half the jitter (250 ms, 4 wake-ups a second) made a no-op run cost 15-18 us, the whole
+ * jitter (500 ms, 2 a second) 11-12 us.
  */
-export const EARLY_SHARE = 0.5;
+export const MAX_EARLY_SHARE = 0.25;
 
 /**
  * How many runs in a row one AbortSignal may serve, at most. A fresh AbortController cost 3-7 us of CPU per run on a
@@ -44,7 +45,7 @@ export class StoppedReason extends Error {
  * A run never overlaps the next: when a drawn interval is shorter than a run that used its whole `timeout`, the next
  * starts when that run ends. Since `timeout < interval`, a gap is at most `interval x (1 + jitter)`, and a dependency
  * that hangs is failed within `interval x (1 + jitter) x failureThreshold + timeout`.
- * A jittered run may start up to its slack early (see {@link EARLY_SHARE}); the next interval then counts from the time
+ * A jittered run may start up to its slack early (see {@link MAX_EARLY_SHARE}); the next interval then counts from the time
  * it was due, so that the runs do not drift earlier.
  * The runners and their shared timer own the only timers and AbortControllers of the core.
  */
@@ -55,7 +56,7 @@ export class CheckRunner {
   private readonly next = new TimerSlot(() => this.tick());
   /** The timeout of the run in progress: aborts it. */
   private readonly deadline = new TimerSlot(() => this.abortRun(new CheckTimeoutError(this.check.timeout)));
-  /** How early a run may start (see {@link EARLY_SHARE}). */
+  /** How early a run may start (see {@link MAX_EARLY_SHARE}). */
   private readonly slack: number;
   /** The run in progress (its promise, its signal's controller), until it is finished: settled, timed out or stopped. */
   private inflight: Promise<unknown> | null = null;
@@ -77,7 +78,7 @@ export class CheckRunner {
     private readonly shared: SharedTimer,
     private readonly onOutcome: (outcome: Outcome) => void,
   ) {
-    this.slack = Math.floor(check.interval * check.jitter * EARLY_SHARE);
+    this.slack = Math.floor(check.interval * Math.min(check.jitter, MAX_EARLY_SHARE));
   }
 
   /** Starts the schedule: the first run after `delay` ms (default at once). */
@@ -117,8 +118,10 @@ export class CheckRunner {
       return;
     }
     // Start to start, but a run started early (within its slack) counts from its due time: the runs do not drift
-    // earlier. A run started late (a busy event loop) counts from its start, never catching up with a short gap.
-    this.base = Math.max(this.clock(), this.next.due);
+    // earlier. A run started late (a busy event loop) counts from the wake-up that started it, never catching up with
+    // a short gap; the same time for every run of that wake-up, so that checks due together stay together (counting
+    // from each run's own start spread them by the time the runs before took, and a burst over several wake-ups).
+    this.base = Math.max(this.shared.firedAt, this.next.due);
     this.execute();
   }
 

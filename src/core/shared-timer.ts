@@ -36,6 +36,8 @@ export class SharedTimer {
   private handle: unknown = null;
   /** The due time the armed timer was set for. */
   private armedFor = 0;
+  /** The time of the wake-up in progress (or of the last one): what the slots it fires count from. */
+  private wokeAt = 0;
   private firing = false;
   private seq = 0;
   private readonly clock: () => number;
@@ -49,6 +51,14 @@ export class SharedTimer {
   /** The timer's clock, in ms (the monotonic clock of `timers`, else its wall clock). */
   now(): number {
     return this.clock();
+  }
+
+  /**
+   * The time of the wake-up that fires the slot in progress, on the timer's clock: the same for every slot of a
+   * wake-up, however long the slots before it took. Read while a slot fires.
+   */
+  get firedAt(): number {
+    return this.wokeAt;
   }
 
   /** Slots scheduled (and not fired nor cancelled). */
@@ -100,6 +110,7 @@ export class SharedTimer {
     this.handle = null;
     // The timer was set for `armedFor`: what is due by then is due, even if the clock reads a hair earlier.
     const now = Math.max(this.clock(), this.armedFor);
+    this.wokeAt = now;
     // Picked first, fired next: a slot a firing schedules again waits for the next wake-up, never loops here.
     // One array for every wake-up (a wake-up never runs inside another), emptied after.
     const batch = this.batch;
