@@ -12,8 +12,8 @@ import type { CheckDetails, Timers } from './types.js';
  * interval: its jitter (100 ms of a 1 s interval with the default 0.1, 500 ms of a 5 s one), and never more than a
  * quarter. So a run starts at most `interval x (1 + jitter)` after the one before, and at least `interval x (1 - 2 x
  * jitter)` (0.8 x interval with the default; a quarter of it with the largest jitter, 0.5). With `jitter: 0` never early.
- * Why in proportion to the interval: each wake-up of the event loop cost 100-550 us of CPU on a 2-core VM, the first
- * runs after a pause being the dearest, more than ten no-op runs. A window of W ms bounds the wake-ups to 1000 / W a
+ * Why in proportion to the interval: a wake-up of the event loop cost 100-340 us of CPU on a 2-core VM (a bare timer
+ * loop at 100 and at 1 wake-up a second), more than ten no-op runs. A window of W ms bounds the wake-ups to 1000 / W a
  * second, so a run bears `wake-up x interval / (W x checks)`: the same at every interval. At 1,000 checks every 5 s
  * (past the first 30 s), half the jitter (250 ms, 4 wake-ups a second) made a no-op run cost 15-18 us, the whole
  * jitter (500 ms, 2 a second) 11-12 us.

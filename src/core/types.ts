@@ -60,7 +60,8 @@ export interface Check extends CheckOptions {
    * One attempt. Resolve (with nothing or {@link CheckDetails}) = success; reject = failure.
    * Resolving with `false` counts as a failure too. Stop work when `signal` aborts (at the run's timeout, or when the
    * registry stops during the run). A run that ended without an abort and left no `abort` listener may hand its
-   * signal to the next runs (32 at most): remove the listeners you add, and do not keep the signal past the run.
+   * signal to the next runs (32 at most; a listener left on it, as Node's fetch leaves one, means a new signal next
+   * time): do not keep the signal past the run.
    */
   run(signal: AbortSignal): CheckRunResult;
   /** Releases what the check created itself (never the app's own client). Called when the registry stops. */
