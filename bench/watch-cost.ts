@@ -5,7 +5,8 @@
 //      a core, and `/live`'s worst latency, polled every 50 ms in both phases);
 //   2. one status-page GET at 1,000 checks: CPU per GET, back to back and after a pause in which every check ran;
 //   3. 200 checks every 1 s: no watcher, then 100 `/ready?watch` streams (CPU added, `/live` worst latency);
-//   4. a no-op check run's CPU at 1,000 and 5,000 checks (no traffic), with the default jitter and with jitter 0.
+//   4. a no-op check run's CPU at 1,000 and 5,000 checks (no traffic), with the default jitter and with jitter 0, in
+//      this bench's app process (under tsx, whose loader thread is counted; bench:run-cost is the reference).
 // `--seconds <n>` sets each measured phase (default 15). Results: bench/results/watch-cost.{json,md}.
 import { writeFileSync } from 'node:fs';
 import { Agent, get, type IncomingMessage } from 'node:http';
