@@ -53,12 +53,16 @@ type NetLog = {
   events: { type: number; params?: Record<string, unknown> }[];
 };
 
-/** Parses a NetLog; one cut short (the browser was stopped) ends with `...},` and is closed here, as its viewer does. */
+/**
+ * Parses a NetLog. One cut short (the browser was stopped) is closed here, as its viewer does: each event is one line
+ * ending in `},`, so what follows the last whole line (an event cut in the middle) is dropped.
+ */
 function parseNetLog(text: string): NetLog {
   try {
     return JSON.parse(text) as NetLog;
   } catch {
-    return JSON.parse(`${text.replace(/,\s*$/, '')}]}`) as NetLog;
+    const whole = text.lastIndexOf('},\n');
+    return JSON.parse(`${whole === -1 ? text.replace(/,\s*$/, '') : text.slice(0, whole + 1)}]}`) as NetLog;
   }
 }
 
