@@ -11,7 +11,7 @@ import type { CheckDetails, Timers } from './types.js';
  * How early a jittered run may start to share a wake-up of the registry's timer with other runs, as a share of its
  * interval: its jitter (100 ms of a 1 s interval with the default 0.1, 500 ms of a 5 s one), and never more than a
  * quarter. So a run starts at most `interval x (1 + jitter)` after the one before, and at least `interval x (1 - 2 x
- * jitter)` (0.8 x interval with the default; a quarter of it with the largest jitter, 0.5). With `jitter: 0` never early.
+ * jitter)` (0.8 x interval with the default; a quarter of it with the largest jitter, 0.5). `jitter: 0`: never early.
  * Why in proportion to the interval: a wake-up of the event loop cost 100-340 us of CPU on a 2-core VM (a bare timer
  * loop at 100 and at 1 wake-up a second), more than ten no-op runs. A window of W ms bounds the wake-ups to 1000 / W a
  * second, so a run bears `wake-up x interval / (W x checks)`: the same at every interval. At 1,000 checks every 5 s
@@ -45,8 +45,8 @@ export class StoppedReason extends Error {
  * A run never overlaps the next: when a drawn interval is shorter than a run that used its whole `timeout`, the next
  * starts when that run ends. Since `timeout < interval`, a gap is at most `interval x (1 + jitter)`, and a dependency
  * that hangs is failed within `interval x (1 + jitter) x failureThreshold + timeout`.
- * A jittered run may start up to its slack early (see {@link MAX_EARLY_SHARE}); the next interval then counts from the time
- * it was due, so that the runs do not drift earlier.
+ * A jittered run may start up to its slack early (see {@link MAX_EARLY_SHARE}); the next interval then counts from the
+ * time it was due, so that the runs do not drift earlier.
  * The runners and their shared timer own the only timers and AbortControllers of the core.
  */
 export class CheckRunner {
@@ -58,7 +58,7 @@ export class CheckRunner {
   private readonly deadline = new TimerSlot(() => this.abortRun(new CheckTimeoutError(this.check.timeout)));
   /** How early a run may start (see {@link MAX_EARLY_SHARE}). */
   private readonly slack: number;
-  /** The run in progress (its promise, its signal's controller), until it is finished: settled, timed out or stopped. */
+  /** The run in progress (its promise, its signal's controller) until it is finished: settled, timed out or stopped. */
   private inflight: Promise<unknown> | null = null;
   private current: AbortController | null = null;
   /** When the run in progress started, and the time its interval counts from (see {@link tick}). */
