@@ -4,7 +4,7 @@
 import { Agent, request } from 'node:http';
 import t from 'tap';
 import { skipReason } from '../services/services.js';
-import { startHaproxy, until } from '../shutdown/haproxy.js';
+import { frontConfig, startHaproxy, until } from '../shutdown/haproxy.js';
 import { freePort, startApp } from '../shutdown/proc.js';
 
 const reason = await skipReason(['haproxy']);
@@ -86,22 +86,9 @@ for (const { example, delay } of VARIANTS) {
         b.kill();
       });
       const front = await freePort();
-      const haproxy = await startHaproxy([
-        'defaults',
-        '  mode http',
-        '  timeout connect 2s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        'frontend fe',
-        `  bind 127.0.0.1:${front}`,
-        '  default_backend be',
-        'backend be',
-        '  balance roundrobin',
-        '  option httpchk',
-        '  http-check send meth GET uri /ready',
-        `  server a 127.0.0.1:${a.port} check inter 1s fall 2 rise 1`,
-        `  server b 127.0.0.1:${b.port} check inter 1s fall 2 rise 1`,
-      ]);
+      const haproxy = await startHaproxy(
+        frontConfig('http', front, { a: `127.0.0.1:${a.port}`, b: `127.0.0.1:${b.port}` }, 'inter 1s fall 2 rise 1'),
+      );
       t.teardown(() => haproxy.stop());
       const hlog = haproxy.log;
       await until('both backends UP', 20_000, async () => {

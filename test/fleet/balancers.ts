@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stats } from '../shutdown/haproxy.js';
+import { frontConfig, stats } from '../shutdown/haproxy.js';
 import { freePort } from '../shutdown/proc.js';
 
 interface Teardown {
@@ -38,24 +38,7 @@ export async function startHaproxy(
   const port = await freePort();
   writeFileSync(
     join(dir, 'haproxy.cfg'),
-    [
-      'global',
-      `  stats socket ${sock} level admin`,
-      'defaults',
-      '  mode http',
-      '  timeout connect 2s',
-      '  timeout client 30s',
-      '  timeout server 30s',
-      'frontend fe',
-      `  bind 127.0.0.1:${port}`,
-      '  default_backend be',
-      'backend be',
-      '  balance roundrobin',
-      '  option httpchk',
-      '  http-check send meth GET uri /ready',
-      ...Object.entries(servers).map(([name, addr]) => `  server ${name} ${addr} check ${check}`),
-      '',
-    ].join('\n'),
+    ['global', `  stats socket ${sock} level admin`, ...frontConfig('http', port, servers, check), ''].join('\n'),
   );
   const child = spawn(binary, ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'ignore'] });
   t.teardown(() => {

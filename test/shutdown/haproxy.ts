@@ -33,6 +33,28 @@ export async function until<T>(what: string, ms: number, fn: () => Promise<T | u
   }
 }
 
+/**
+ * The config after `global`: a frontend on 127.0.0.1:`port` in front of backend `be`, round robin over `servers` (name
+ * -> host:port), each checked with `GET /ready` and `check` (e.g. `inter 1s fall 1 rise 1`). `tcp` is layer 4, the
+ * shape of kube-proxy: on-marked-down is left alone, so a backend marked DOWN keeps its established connections.
+ */
+export function frontConfig(mode: 'http' | 'tcp', port: number, servers: Record<string, string>, check: string): string[] {
+  return [
+    'defaults',
+    `  mode ${mode}`,
+    '  timeout connect 2s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    'frontend fe',
+    `  bind 127.0.0.1:${port}`,
+    '  default_backend be',
+    'backend be',
+    '  balance roundrobin',
+    ...(mode === 'tcp' ? ['  option httpchk GET /ready'] : ['  option httpchk', '  http-check send meth GET uri /ready']),
+    ...Object.entries(servers).map(([name, addr]) => `  server ${name} ${addr} check ${check}`),
+  ];
+}
+
 export interface Haproxy {
   /** Server name -> status (UP, DOWN, ...) of backend `be`. */
   states(): Promise<Record<string, string>>;

@@ -3,7 +3,7 @@
 // ones it has, like conntrack), and keep-alive clients send a steady paced load through it. A rollout: SIGTERM the
 // oldest instance, wait for its exit, put a replacement in its slot, wait until HAProxy has it UP.
 import type { Test } from 'tap';
-import { startHaproxy, until } from './haproxy.js';
+import { frontConfig, startHaproxy, until } from './haproxy.js';
 import { type ClientKind, startLoad, window } from './load.js';
 import { type App, freePort, startApp } from './proc.js';
 
@@ -59,22 +59,9 @@ export async function rollingRestarts(t: Test, o: RolloutOptions): Promise<void>
   };
   const slots = { a: await start(), b: await start() };
   const front = await freePort();
-  const haproxy = await startHaproxy([
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 2s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    'frontend fe',
-    `  bind 127.0.0.1:${front}`,
-    '  default_backend be',
-    'backend be',
-    '  balance roundrobin',
-    '  option httpchk GET /ready',
-    // on-marked-down is left alone: a backend marked DOWN keeps its established connections.
-    `  server a 127.0.0.1:${slots.a.port} check inter 1s fall 1 rise 1`,
-    `  server b 127.0.0.1:${slots.b.port} check inter 1s fall 1 rise 1`,
-  ]);
+  const haproxy = await startHaproxy(
+    frontConfig('tcp', front, { a: `127.0.0.1:${slots.a.port}`, b: `127.0.0.1:${slots.b.port}` }, 'inter 1s fall 1 rise 1'),
+  );
   t.teardown(() => haproxy.stop());
   const isUp = (name: 'a' | 'b') => async () => ((await haproxy.states())[name] === 'UP' ? true : undefined);
   await until('both backends UP', 20_000, async () => ((await isUp('a')()) && (await isUp('b')()) ? true : undefined));
